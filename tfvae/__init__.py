@@ -1,0 +1,11 @@
+"""tfvae: variational autoencoders in Keras 3 with TFP distributions.
+
+Importing tfvae has no side effects beyond importing TensorFlow, Keras and TFP.
+"""
+
+from tfvae import layers, networks
+from tfvae.models import VAE, LatentVariableModel
+
+__version__ = "0.1.0"
+
+__all__ = ["VAE", "LatentVariableModel", "layers", "networks", "__version__"]

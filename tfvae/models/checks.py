@@ -1,0 +1,69 @@
+"""Input checks shared by the models: shape, finiteness and likelihood support.
+
+Shapes are checked while tracing (a `ValueError` straight away). Values are checked
+with graph assertions tagged `CHECK_TAG`; `LatentVariableModel` turns the resulting
+`InvalidArgumentError` into a `ValueError`. XLA drops assertions, so models with
+`validate_inputs=True` compile without XLA unless told otherwise.
+"""
+
+import contextlib
+
+import tensorflow as tf
+
+CHECK_TAG = "tfvae input check"
+
+
+def check_static_shape(x, input_shape, name="x"):
+    """Raises `ValueError` unless `x` is `(B, *input_shape)` (unknown dims pass)."""
+    got = tuple(x.shape[1:])
+    rank_ok = x.shape.rank == len(input_shape) + 1
+    if not rank_ok or any(g is not None and g != e for g, e in zip(got, input_shape)):
+        raise ValueError(
+            f"{name} has shape {tuple(x.shape)} but the model expects (batch, "
+            f"{', '.join(str(d) for d in input_shape)}); reshape the data or build the "
+            f"model with input_shape={tuple(x.shape[1:])}."
+        )
+
+
+def check_values(x, likelihood, name="x"):
+    """Asserts that `x` is finite and inside the likelihood's support.
+
+    Eagerly this raises `ValueError`; in a graph it adds assertions tagged `CHECK_TAG`.
+    """
+    finite = tf.reduce_all(tf.math.is_finite(x))
+    in_support = tf.reduce_all(likelihood.in_support(x))
+    problems = (
+        (finite, f"{CHECK_TAG}: {name} contains NaN or inf values."),
+        (
+            in_support,
+            f"{CHECK_TAG}: {name} has values outside the support of the "
+            f"{type(likelihood).__name__} likelihood ({likelihood.support}).",
+        ),
+    )
+    if tf.executing_eagerly():
+        for ok, message in problems:
+            if not bool(ok):
+                raise ValueError(message + f" Observed range [{float(tf.reduce_min(x))}, {float(tf.reduce_max(x))}].")
+        return []
+    return [tf.debugging.Assert(ok, [message, "min:", tf.reduce_min(x), "max:", tf.reduce_max(x)]) for ok, message in problems]
+
+
+def as_float(x, dtype, name="x"):
+    """Converts `x` to a float tensor, with a clear error for non-numeric data."""
+    x = tf.convert_to_tensor(x)
+    if not (x.dtype.is_floating or x.dtype.is_integer or x.dtype.is_bool):
+        raise ValueError(f"{name} must be numeric, got dtype {x.dtype.name}.")
+    return tf.cast(x, dtype)
+
+
+@contextlib.contextmanager
+def input_errors_as_value_errors():
+    """Re-raises failed input assertions from compiled steps as `ValueError`."""
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as error:
+        if CHECK_TAG not in str(error):
+            raise
+        message = str(error)
+        start = message.index(CHECK_TAG)
+        raise ValueError(message[start:].split("\n")[0]) from error

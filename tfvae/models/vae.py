@@ -1,0 +1,208 @@
+"""The variational autoencoder (Kingma & Welling 2014; thesis section 2.6)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfvae.layers.likelihoods import get_likelihood
+from tfvae.layers.posteriors import get_posterior
+from tfvae.models import elbo as elbo_lib
+from tfvae.models.base import LatentVariableModel
+from tfvae.models.batches import unpack_x
+from tfvae.networks import build_decoder, build_encoder, check_network_output
+
+
+@keras.saving.register_keras_serializable(package="tfvae")
+class VAE(LatentVariableModel):
+    """VAE with encoder q(z|x), decoder p(x|z) and prior p(z) = N(0, I).
+
+    Training maximizes the average ELBO of eq. 2.8, each term estimated as in eq. 2.7:
+    E_q[log p(x|z)] - beta * KL(q(z|x) || p(z)), with reparameterized samples of z
+    (eq. 2.12) and minibatch gradients (eqs. 2.15-2.16). The KL is in closed form
+    when TFP registers one, a Monte-Carlo estimate otherwise.
+
+    Args:
+        input_shape: tuple of ints. Shape of one example, e.g. `(28, 28, 1)` or `(30,)`.
+        latent_dim: int. Dimension k of z.
+        architecture: str. `"mlp"` or `"conv"` (images `(H, W, C)` only); ignored
+            for a network passed as `encoder`/`decoder`.
+        likelihood: str or `tfvae.layers.Likelihood`. One of `"bernoulli"`,
+            `"continuous_bernoulli"`, `"normal"`, `"poisson"`, `"negative_binomial"`.
+        posterior: str or posterior layer. `"diag"` or `"full"` covariance.
+        encoder: optional `keras.Model` mapping `(B, *input_shape)` to
+            `(B, posterior.params_size())`.
+        decoder: optional `keras.Model` mapping `(B, latent_dim)` to
+            `(B, likelihood.params_size())`.
+        network_kwargs: dict. Passed to the builders (`hidden_units` for mlp;
+            `filters`, `kernel_size`, `strides`, `dense_units` for conv).
+        analytic_kl: bool or None. None: closed form when available.
+        **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
+            `seed` (see `LatentVariableModel`) and `keras.Model` arguments.
+    """
+
+    metric_names = ("elbo", "reconstruction", "kl")
+
+    def __init__(
+        self,
+        input_shape,
+        latent_dim,
+        *,
+        architecture="mlp",
+        likelihood="bernoulli",
+        posterior="diag",
+        encoder=None,
+        decoder=None,
+        network_kwargs=None,
+        analytic_kl=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if int(latent_dim) < 1:
+            raise ValueError(f"latent_dim must be a positive int, got {latent_dim}.")
+        self.data_shape = tuple(int(d) for d in input_shape)
+        self.latent_dim = int(latent_dim)
+        self.architecture = architecture
+        self.network_kwargs = dict(network_kwargs or {})
+        self.custom_networks = {"encoder": encoder is not None, "decoder": decoder is not None}
+
+        # Layers: distribution layers own the parameterization.
+        self.posterior = get_posterior(posterior, self.latent_dim)
+        self.likelihood = get_likelihood(likelihood, self.data_shape)
+        self.prior = elbo_lib.standard_normal_prior(self.latent_dim)
+        self.encoder = encoder or build_encoder(
+            architecture, self.data_shape, self.posterior.params_size(), **self.network_kwargs
+        )
+        self.decoder = decoder or build_decoder(
+            architecture, self.latent_dim, self.data_shape, self.likelihood.params_per_dim, **self.network_kwargs
+        )
+        check_network_output(self.encoder, self.data_shape, self.posterior.params_size(), "encoder")
+        check_network_output(self.decoder, (self.latent_dim,), self.likelihood.params_size(), "decoder")
+        if analytic_kl is None:
+            analytic_kl = elbo_lib.has_analytic_kl(self.posterior(tf.zeros((1, self.posterior.params_size()))), self.prior)
+        self.analytic_kl = bool(analytic_kl)
+        self.built = True
+
+    # -------------------------------------------------------------- the model
+    def encode(self, x, training=False):
+        """Returns the posterior q(z|x), a `tfd.Distribution` with batch `(B,)`, event `(k,)`."""
+        x = self._prepare(x, self.data_shape, self.likelihood)
+        return self.posterior(self.encoder(x, training=training))
+
+    def decode(self, z, training=False):
+        """Returns the likelihood p(x|z), batch `(B,)`, event `input_shape`."""
+        z = tf.cast(z, self.compute_dtype)
+        return self.likelihood(self.decoder(z, training=training))
+
+    def call(self, inputs, training=False):
+        """Deterministic reconstruction: the likelihood mean at the posterior mean."""
+        return self.decode(self.encode(inputs, training).mean(), training).mean()
+
+    def _elbo_terms(self, x, training=False, num_samples=None, seed=None):
+        """Per-example `reconstruction`, `kl` and `elbo` (eq. 2.7) for a prepared batch."""
+        posterior = self.posterior(self.encoder(x, training=training))
+        return elbo_lib.elbo_terms(
+            x,
+            posterior,
+            self.prior,
+            lambda z: self.decode(z, training),
+            num_samples or self.num_samples,
+            self.noise_seed(seed),
+            analytic_kl=self.analytic_kl,
+        )
+
+    def _loss_terms(self, data, training):
+        x = self._prepare(unpack_x(data), self.data_shape, self.likelihood)
+        terms = self._elbo_terms(x, training)
+        # Negative beta-ELBO, averaged over the minibatch (eq. 2.15).
+        terms["loss"] = -tf.reduce_mean(terms["reconstruction"] - self.kl_weight() * terms["kl"])
+        return terms
+
+    # ------------------------------------------------------ user-facing API
+    def elbo(self, x, num_samples=None, seed=None, batch_size=256):
+        """Per-example ELBO in nats, shape `(N,)` (eq. 2.7; beta is not applied).
+
+        Args:
+            x: array `(N, *input_shape)`.
+            num_samples: int. MC samples per example (default: the model's).
+            seed: int or None. Fix it for a reproducible estimate.
+            batch_size: int. Examples per forward pass.
+        """
+        return self._per_batch(x, batch_size, lambda xb, s: self._elbo_terms(xb, num_samples=num_samples, seed=s)["elbo"], seed)
+
+    def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64):
+        """Per-example importance-weighted estimate of log p(x) (IWAE bound), `(N,)`.
+
+        A lower bound that rises with `num_samples` toward log p(x).
+        """
+
+        def bound(xb, s):
+            posterior = self.posterior(self.encoder(xb))
+            return elbo_lib.iwae_bound(xb, posterior, self.prior, self.decode, num_samples, self.noise_seed(s))
+
+        return self._per_batch(x, batch_size, bound, seed)
+
+    def reconstruct(self, x, batch_size=256):
+        """Likelihood mean at the posterior mean, shaped like `x`."""
+        return self._per_batch(x, batch_size, lambda xb, _: self.decode(self.posterior(self.encoder(xb)).mean()).mean(), None)
+
+    def sample(self, n, seed=None, mean=True):
+        """Draws `n` examples from the model: z ~ p(z), then the likelihood's mean
+        (`mean=True`) or a draw from it. Returns `(n, *input_shape)`."""
+        z = self.prior.sample(int(n), seed=self.noise_seed(seed))
+        likelihood = self.decode(z)
+        if mean:
+            return likelihood.mean()
+        return likelihood.sample(seed=self.noise_seed(None if seed is None else seed + 1))
+
+    def _per_batch(self, x, batch_size, fn, seed):
+        """Applies `fn(x_batch, seed_b)` to checked batches of `x` and concatenates."""
+        x = self._prepare(x, self.data_shape, self.likelihood)
+        outputs = []
+        for i, start in enumerate(range(0, int(x.shape[0]), batch_size)):
+            batch_seed = None if seed is None else int(seed) + 7919 * i
+            outputs.append(fn(x[start : start + batch_size], batch_seed))
+        return tf.concat(outputs, axis=0)
+
+    # ------------------------------------------------------------- export
+    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
+        """Writes a SavedModel with `serve` (reconstruction), `encode` (posterior mean
+        and stddev) and `decode` (likelihood mean) signatures."""
+        if format != "tf_saved_model":
+            return super().export(filepath, format=format, verbose=verbose, **kwargs)
+        archive = keras.export.ExportArchive()
+        archive.track(self)
+        x_spec = tf.TensorSpec((None, *self.data_shape), tf.float32)
+        z_spec = tf.TensorSpec((None, self.latent_dim), tf.float32)
+
+        def encode(x):
+            q = self.posterior(self.encoder(x))
+            return {"mean": q.mean(), "stddev": q.stddev()}
+
+        archive.add_endpoint("serve", lambda x: self.call(x), input_signature=[x_spec])
+        archive.add_endpoint("encode", encode, input_signature=[x_spec])
+        archive.add_endpoint("decode", lambda z: self.decode(z).mean(), input_signature=[z_spec])
+        archive.write_out(filepath, verbose=verbose)
+
+    # ------------------------------------------------------------- config
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {
+            **self._base_config(),
+            "input_shape": list(self.data_shape),
+            "latent_dim": self.latent_dim,
+            "architecture": self.architecture,
+            "likelihood": serialize(self.likelihood),
+            "posterior": serialize(self.posterior),
+            "encoder": serialize(self.encoder) if self.custom_networks["encoder"] else None,
+            "decoder": serialize(self.decoder) if self.custom_networks["decoder"] else None,
+            "network_kwargs": self.network_kwargs,
+            "analytic_kl": self.analytic_kl,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("likelihood", "posterior", "encoder", "decoder"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

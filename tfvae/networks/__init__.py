@@ -1,0 +1,16 @@
+"""Encoder and decoder builders; any Keras model with matching shapes works too."""
+
+from tfvae.networks.conv import conv_decoder, conv_encoder
+from tfvae.networks.factory import ARCHITECTURES, build_decoder, build_encoder, check_network_output
+from tfvae.networks.mlp import mlp_decoder, mlp_encoder
+
+__all__ = [
+    "ARCHITECTURES",
+    "build_decoder",
+    "build_encoder",
+    "check_network_output",
+    "conv_decoder",
+    "conv_encoder",
+    "mlp_decoder",
+    "mlp_encoder",
+]
