@@ -30,5 +30,5 @@ setup(
         "pyyaml>=6",
     ],
     extras_require={"test": ["pytest>=7", "hypothesis>=6"]},
-    entry_points={"console_scripts": ["tfvae=tfvae_cli.main:main"]},
+    entry_points={"console_scripts": ["tfvae=tfvae.cli.main:main"]},
 )
