@@ -26,6 +26,8 @@ class DistributionLayer(keras.layers.Layer):
     params_per_dim = 1
 
     def __init__(self, event_shape, **kwargs):
+        # Distributions are evaluated in float32 even under a mixed-precision policy.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.event_shape = tuple(int(d) for d in event_shape)
         if not self.event_shape or any(d <= 0 for d in self.event_shape):

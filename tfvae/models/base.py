@@ -72,16 +72,17 @@ class LatentVariableModel(keras.Model):
     def kl_weight(self, step=None):
         """beta, scaled by min(1, step / kl_warmup_steps) during warm-up."""
         if not self.kl_warmup_steps:
-            return tf.constant(self.beta, self.compute_dtype)
+            return tf.constant(self.beta, tf.float32)
         if step is None:
             step = self.optimizer.iterations if self.optimizer is not None else self.kl_warmup_steps
-        ramp = tf.minimum(1.0, tf.cast(step, self.compute_dtype) / float(self.kl_warmup_steps))
+        ramp = tf.minimum(1.0, tf.cast(step, tf.float32) / float(self.kl_warmup_steps))
         return self.beta * ramp
 
     # ----------------------------------------------------------------- inputs
     def _prepare(self, x, input_shape, likelihood, name="x"):
         """Casts `x` to float and runs the checks enabled by `validate_inputs`."""
-        x = checks.as_float(x, self.compute_dtype, name)
+        # float32 data: the likelihood scores it in float32 even under mixed precision.
+        x = checks.as_float(x, tf.float32, name)
         checks.check_static_shape(x, input_shape, name)
         if self.validate_inputs:
             with tf.control_dependencies(checks.check_values(x, likelihood, name)):

@@ -90,7 +90,7 @@ class VAE(LatentVariableModel):
 
     def decode(self, z, training=False):
         """Returns the likelihood p(x|z), batch `(B,)`, event `input_shape`."""
-        z = tf.cast(z, self.compute_dtype)
+        z = tf.cast(z, tf.float32)  # the decoder autocasts under mixed precision
         return self.likelihood(self.decoder(z, training=training))
 
     def call(self, inputs, training=False):
