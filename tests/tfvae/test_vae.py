@@ -84,6 +84,16 @@ def test_save_and_load_reproduce_elbo(tmp_path):
     assert not np.allclose(model.elbo(X_TEST[:8], seed=4), model.elbo(X_TEST[:8], seed=5))
 
 
+def test_evaluation_methods_stream_datasets():
+    model = _vae("mlp")
+    dataset = tf.data.Dataset.from_tensor_slices((X_TEST[:20], np.arange(20))).batch(8)
+    np.testing.assert_allclose(model.elbo(dataset, seed=1), model.elbo(X_TEST[:20], seed=1, batch_size=8), rtol=1e-6)
+    assert model.log_likelihood(dataset, num_samples=4).shape == (20,)
+    assert model.reconstruct(dataset).shape == (20, 8, 8, 1)
+    with pytest.raises(ValueError, match="no examples"):
+        model.elbo(X_TEST[:0])
+
+
 def test_export_writes_encode_signature(tmp_path):
     model = _vae("mlp")
     model.export(str(tmp_path / "saved"), verbose=False)

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tfvae.layers.likelihoods import get_likelihood
 from tfvae.layers.posteriors import get_posterior
+from tfvae.models import checks
 from tfvae.models import elbo as elbo_lib
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_x
@@ -155,12 +156,23 @@ class VAE(LatentVariableModel):
         return likelihood.sample(seed=self.noise_seed(None if seed is None else seed + 1))
 
     def _per_batch(self, x, batch_size, fn, seed):
-        """Applies `fn(x_batch, seed_b)` to checked batches of `x` and concatenates."""
-        x = self._prepare(x, self.data_shape, self.likelihood)
+        """Applies `fn(x_batch, seed_b)` to checked batches and concatenates.
+
+        `x` is an array `(N, *input_shape)` (split into `batch_size` chunks) or a
+        batched `tf.data.Dataset` yielding `x`, `(x, y)` or `{"x": ...}` (streamed,
+        so data larger than memory works).
+        """
+        if isinstance(x, tf.data.Dataset):
+            batches = (unpack_x(batch) for batch in x)
+        else:
+            x = checks.as_float(x, tf.float32)
+            batches = (x[start : start + batch_size] for start in range(0, int(x.shape[0]), batch_size))
         outputs = []
-        for i, start in enumerate(range(0, int(x.shape[0]), batch_size)):
+        for i, batch in enumerate(batches):
             batch_seed = None if seed is None else int(seed) + 7919 * i
-            outputs.append(fn(x[start : start + batch_size], batch_seed))
+            outputs.append(fn(self._prepare(batch, self.data_shape, self.likelihood), batch_seed))
+        if not outputs:
+            raise ValueError("got no examples to evaluate.")
         return tf.concat(outputs, axis=0)
 
     # ------------------------------------------------------------- export
