@@ -10,6 +10,8 @@ import keras
 import tensorflow as tf
 
 from tfvae.models import checks
+from tfvae.models.batches import unpack_x
+from tfvae.networks import build_decoder, build_encoder, check_network_output
 
 
 class LatentVariableModel(keras.Model):
@@ -29,8 +31,8 @@ class LatentVariableModel(keras.Model):
         **kwargs: passed to `keras.Model`.
     """
 
-    #: Names of the per-example terms tracked as metrics (the loss is always tracked).
-    metric_names = ()
+    #: Key of the examples in dict batches given to the evaluation methods.
+    input_key = "x"
 
     def __init__(self, *, beta=1.0, kl_warmup_steps=0, num_samples=1, validate_inputs=True, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -47,7 +49,11 @@ class LatentVariableModel(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.term_trackers = [keras.metrics.Mean(name=name) for name in self.metric_names]
+        self.term_trackers = []
+
+    def _track(self, names):
+        """Creates one `Mean` tracker per named term (call once from `__init__`)."""
+        self.term_trackers = [keras.metrics.Mean(name=name) for name in names]
 
     # ----------------------------------------------------------------- config
     def _base_config(self):
@@ -60,6 +66,33 @@ class LatentVariableModel(keras.Model):
             "validate_inputs": self.validate_inputs,
             "seed": self.seed,
         }
+
+    @staticmethod
+    def _deserialize(config, keys):
+        """Returns a copy of `config` with the serialized Keras objects under `keys` rebuilt."""
+        config = dict(config)
+        for key in keys:
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return config
+
+    def _encoder(self, given, params_size, role="encoder"):
+        """The user's encoder `given`, or one built from `architecture` and
+        `network_kwargs`; checked to map `(1, *data_shape)` to `(1, params_size)`."""
+        if given is None:
+            given = build_encoder(self.architecture, self.data_shape, params_size, name=role, **self.network_kwargs)
+        check_network_output(given, self.data_shape, params_size, role)
+        return given
+
+    def _decoder(self, given, latent_dim, role="decoder"):
+        """The user's decoder `given`, or a built one; checked to map `(1, latent_dim)`
+        to the likelihood's `params_size()`."""
+        if given is None:
+            given = build_decoder(
+                self.architecture, latent_dim, self.data_shape, self.likelihood.params_per_dim, name=role, **self.network_kwargs
+            )
+        check_network_output(given, (latent_dim,), self.likelihood.params_size(), role)
+        return given
 
     # ------------------------------------------------------------------ noise
     def noise_seed(self, seed=None):
@@ -89,6 +122,27 @@ class LatentVariableModel(keras.Model):
                 x = tf.identity(x)
         return x
 
+    def _per_batch(self, x, batch_size, fn, seed):
+        """Applies `fn(x_batch, seed_b)` to checked batches and concatenates.
+
+        `x` is an array `(N, *input_shape)` (split into `batch_size` chunks) or a
+        batched `tf.data.Dataset` yielding `x`, `(x, y)` or a dict with key
+        `input_key` (streamed, so data larger than memory works). `fn` may return a
+        tensor or a dict of tensors.
+        """
+        if isinstance(x, tf.data.Dataset):
+            batches = (unpack_x(batch, self.input_key) for batch in x)
+        else:
+            x = checks.as_float(x, tf.float32)
+            batches = (x[start : start + batch_size] for start in range(0, int(x.shape[0]), batch_size))
+        outputs = []
+        for i, batch in enumerate(batches):
+            batch_seed = None if seed is None else int(seed) + 7919 * i
+            outputs.append(fn(self._prepare(batch, self.data_shape, self.likelihood), batch_seed))
+        if not outputs:
+            raise ValueError("got no examples to evaluate.")
+        return tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *outputs)
+
     # ------------------------------------------------------------- train loop
     def _loss_terms(self, data, training):
         """Returns a dict of named terms with a scalar `"loss"`; subclasses implement."""
@@ -102,16 +156,32 @@ class LatentVariableModel(keras.Model):
     def metrics(self):
         return [self.loss_tracker, *self.term_trackers]
 
-    def train_step(self, data):
-        variables = self._trainable_for_loss()
+    def _auxiliary_step(self, terms):
+        """Hook after the main update (e.g. a discriminator's own step); returns
+        extra named terms to log. The base model has none."""
+        return {}
+
+    @staticmethod
+    def minimize(optimizer, loss_fn, variables):
+        """One gradient step of `optimizer` on `loss_fn()` w.r.t. `variables`.
+
+        Gradients are summed over replicas, so each replica's mean loss is divided by
+        the number of replicas: the update follows the global-batch mean (eq. 2.15).
+
+        Returns:
+            The value of `loss_fn()` (whatever it returns; its `"loss"` entry if a dict).
+        """
         with tf.GradientTape() as tape:
-            terms = self._loss_terms(data, training=True)
-            # Gradients are summed over replicas, so each replica's mean is divided
-            # by the number of replicas: the update uses the global-batch mean.
+            value = loss_fn()
+            loss = value["loss"] if isinstance(value, dict) else value
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            loss = self.optimizer.scale_loss(terms["loss"] / replicas)
-        grads = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(grads, variables))
+            scaled = optimizer.scale_loss(loss / replicas)
+        optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return value
+
+    def train_step(self, data):
+        terms = self.minimize(self.optimizer, lambda: self._loss_terms(data, training=True), self._trainable_for_loss())
+        terms.update(self._auxiliary_step(terms))
         return self._update_trackers(terms)
 
     def test_step(self, data):

@@ -1,16 +1,13 @@
 """The variational autoencoder (Kingma & Welling 2014; thesis section 2.6)."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfvae.layers.likelihoods import get_likelihood
 from tfvae.layers.posteriors import get_posterior
-from tfvae.models import checks
 from tfvae.models import elbo as elbo_lib
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_x
-from tfvae.networks import build_decoder, build_encoder, check_network_output
 
 
 @keras.saving.register_keras_serializable(package="tfvae")
@@ -41,8 +38,6 @@ class VAE(LatentVariableModel):
             `seed` (see `LatentVariableModel`) and `keras.Model` arguments.
     """
 
-    metric_names = ("elbo", "reconstruction", "kl")
-
     def __init__(
         self,
         input_shape,
@@ -58,6 +53,7 @@ class VAE(LatentVariableModel):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self._track(("elbo", "reconstruction", "kl"))
         if int(latent_dim) < 1:
             raise ValueError(f"latent_dim must be a positive int, got {latent_dim}.")
         self.data_shape = tuple(int(d) for d in input_shape)
@@ -70,14 +66,8 @@ class VAE(LatentVariableModel):
         self.posterior = get_posterior(posterior, self.latent_dim)
         self.likelihood = get_likelihood(likelihood, self.data_shape)
         self.prior = elbo_lib.standard_normal_prior(self.latent_dim)
-        self.encoder = encoder or build_encoder(
-            architecture, self.data_shape, self.posterior.params_size(), **self.network_kwargs
-        )
-        self.decoder = decoder or build_decoder(
-            architecture, self.latent_dim, self.data_shape, self.likelihood.params_per_dim, **self.network_kwargs
-        )
-        check_network_output(self.encoder, self.data_shape, self.posterior.params_size(), "encoder")
-        check_network_output(self.decoder, (self.latent_dim,), self.likelihood.params_size(), "decoder")
+        self.encoder = self._encoder(encoder, self.posterior.params_size())
+        self.decoder = self._decoder(decoder, self.latent_dim)
         if analytic_kl is None:
             analytic_kl = elbo_lib.has_analytic_kl(self.posterior(tf.zeros((1, self.posterior.params_size()))), self.prior)
         self.analytic_kl = bool(analytic_kl)
@@ -155,26 +145,6 @@ class VAE(LatentVariableModel):
             return likelihood.mean()
         return likelihood.sample(seed=self.noise_seed(None if seed is None else seed + 1))
 
-    def _per_batch(self, x, batch_size, fn, seed):
-        """Applies `fn(x_batch, seed_b)` to checked batches and concatenates.
-
-        `x` is an array `(N, *input_shape)` (split into `batch_size` chunks) or a
-        batched `tf.data.Dataset` yielding `x`, `(x, y)` or `{"x": ...}` (streamed,
-        so data larger than memory works).
-        """
-        if isinstance(x, tf.data.Dataset):
-            batches = (unpack_x(batch) for batch in x)
-        else:
-            x = checks.as_float(x, tf.float32)
-            batches = (x[start : start + batch_size] for start in range(0, int(x.shape[0]), batch_size))
-        outputs = []
-        for i, batch in enumerate(batches):
-            batch_seed = None if seed is None else int(seed) + 7919 * i
-            outputs.append(fn(self._prepare(batch, self.data_shape, self.likelihood), batch_seed))
-        if not outputs:
-            raise ValueError("got no examples to evaluate.")
-        return tf.concat(outputs, axis=0)
-
     # ------------------------------------------------------------- export
     def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
         """Writes a SavedModel with `serve` (reconstruction), `encode` (posterior mean
@@ -213,8 +183,4 @@ class VAE(LatentVariableModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("likelihood", "posterior", "encoder", "decoder"):
-            if isinstance(config.get(key), dict):
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**cls._deserialize(config, ("likelihood", "posterior", "encoder", "decoder")))
