@@ -4,8 +4,8 @@ Importing tfvae has no side effects beyond importing TensorFlow, Keras and TFP.
 """
 
 from tfvae import layers, networks
-from tfvae.models import VAE, LatentVariableModel
+from tfvae.models import VAE, ContrastiveVAE, LatentVariableModel
 
 __version__ = "0.1.0"
 
-__all__ = ["VAE", "LatentVariableModel", "layers", "networks", "__version__"]
+__all__ = ["ContrastiveVAE", "VAE", "LatentVariableModel", "layers", "networks", "__version__"]

@@ -1,6 +1,7 @@
 """Latent variable models."""
 
 from tfvae.models.base import LatentVariableModel
+from tfvae.models.contrastive import ContrastiveVAE
 from tfvae.models.vae import VAE
 
-__all__ = ["LatentVariableModel", "VAE"]
+__all__ = ["ContrastiveVAE", "LatentVariableModel", "VAE"]

@@ -180,6 +180,11 @@ class LatentVariableModel(keras.Model):
         return value
 
     def train_step(self, data):
+        if not self.optimizer.built:
+            # Built over all trainable variables, as Keras does when it loads a saved
+            # model, so optimizer state always round-trips (even when some variables,
+            # such as a discriminator's, are updated by another optimizer).
+            self.optimizer.build(self.trainable_variables)
         terms = self.minimize(self.optimizer, lambda: self._loss_terms(data, training=True), self._trainable_for_loss())
         terms.update(self._auxiliary_step(terms))
         return self._update_trackers(terms)

@@ -1,10 +1,11 @@
 """Regularizers of the contrastive VAE, each a small function of latent samples."""
 
-from tfvae.models.regularizers.mmd import mmd, rbf_kernel
+from tfvae.models.regularizers.mmd import DEFAULT_BANDWIDTHS, mmd, rbf_kernel
 from tfvae.models.regularizers.tc import TCDiscriminator, discriminator_loss, permute_dims, total_correlation
 from tfvae.models.regularizers.wasserstein import squared_w2_to_origin
 
 __all__ = [
+    "DEFAULT_BANDWIDTHS",
     "TCDiscriminator",
     "discriminator_loss",
     "mmd",

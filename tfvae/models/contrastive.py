@@ -1,0 +1,298 @@
+"""Contrastive VAE: salient latents s for what only the target has, background latents
+z for what target and background share (Abid & Zou 2019), with optional TC (Abid &
+Zou), MMD (MM-cVAE, Weinberger et al. 2022) and Wasserstein (contrastiveVI) penalties.
+"""
+
+import keras
+import tensorflow as tf
+
+from tfvae.layers.likelihoods import get_likelihood
+from tfvae.layers.posteriors import get_posterior
+from tfvae.models import elbo as elbo_lib
+from tfvae.models import regularizers
+from tfvae.models.base import LatentVariableModel
+from tfvae.models.batches import unpack_pair
+
+GROUP_TERMS = (
+    "target_elbo",
+    "target_reconstruction",
+    "target_kl_salient",
+    "target_kl_background",
+    "background_elbo",
+    "background_reconstruction",
+    "background_kl",
+)
+
+
+@keras.saving.register_keras_serializable(package="tfvae")
+class ContrastiveVAE(LatentVariableModel):
+    """Contrastive VAE trained on batches `{"target": x_t, "background": x_b}`.
+
+    Target examples have the ELBO of eq. 2.7 with both latents,
+    E_q[log p(x|s, z)] - KL(q(s|x) || p(s)) - KL(q(z|x) || p(z)); background examples
+    are decoded from z with s = 0 and carry no salient KL:
+    E_q[log p(x|0, z)] - KL(q(z|x) || p(z)). The loss is the negative sum of the two
+    batch means (KL weighted by beta and warm-up) plus the weighted regularizers.
+
+    Args:
+        input_shape: tuple of ints. Shape of one example.
+        salient_dim: int. Dimension of s.
+        background_dim: int. Dimension of z.
+        architecture: str. `"mlp"` or `"conv"` for the three networks.
+        likelihood: str or `Likelihood` layer, as for `VAE`.
+        posterior: str. `"diag"` or `"full"`, for both q(s|x) and q(z|x).
+        network_kwargs: dict. Passed to the network builders.
+        tc_weight: float. Weight of the total-correlation penalty between s and z;
+            > 0 adds a discriminator trained by its own Adam optimizer.
+        mmd_weight: float. Weight of MMD(z_background, z_target) + MMD(s_background, 0).
+        wasserstein_weight: float. Weight of the mean W2^2(q(s|x_background), delta_0).
+        tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
+        tc_learning_rate: float. Learning rate of the discriminator's optimizer.
+        mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.
+        analytic_kl: bool or None. None: closed form when available.
+        **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
+            `seed` and `keras.Model` arguments.
+    """
+
+    input_key = "target"
+
+    def __init__(
+        self,
+        input_shape,
+        salient_dim,
+        background_dim,
+        *,
+        architecture="mlp",
+        likelihood="bernoulli",
+        posterior="diag",
+        network_kwargs=None,
+        tc_weight=0.0,
+        mmd_weight=0.0,
+        wasserstein_weight=0.0,
+        tc_hidden_units=(64, 64),
+        tc_learning_rate=1e-3,
+        mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
+        analytic_kl=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, value in (("salient_dim", salient_dim), ("background_dim", background_dim)):
+            if int(value) < 1:
+                raise ValueError(f"{name} must be a positive int, got {value}.")
+        for name, value in (("tc_weight", tc_weight), ("mmd_weight", mmd_weight), ("wasserstein_weight", wasserstein_weight)):
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}.")
+        self.data_shape = tuple(int(d) for d in input_shape)
+        self.salient_dim, self.background_dim = int(salient_dim), int(background_dim)
+        self.architecture = architecture
+        self.network_kwargs = dict(network_kwargs or {})
+        self.posterior_kind = posterior
+        self.tc_weight, self.mmd_weight = float(tc_weight), float(mmd_weight)
+        self.wasserstein_weight = float(wasserstein_weight)
+        self.tc_hidden_units = tuple(int(u) for u in tc_hidden_units)
+        self.tc_learning_rate = float(tc_learning_rate)
+        self.mmd_bandwidths = tuple(float(h) for h in mmd_bandwidths)
+
+        # Layers: two posteriors, one likelihood over x given (s, z).
+        self.salient_posterior = get_posterior(posterior, self.salient_dim)
+        self.background_posterior = get_posterior(posterior, self.background_dim)
+        self.likelihood = get_likelihood(likelihood, self.data_shape)
+        self.salient_prior = elbo_lib.standard_normal_prior(self.salient_dim)
+        self.background_prior = elbo_lib.standard_normal_prior(self.background_dim)
+        self.salient_encoder = self._encoder(None, self.salient_posterior.params_size(), "salient_encoder")
+        self.background_encoder = self._encoder(None, self.background_posterior.params_size(), "background_encoder")
+        self.decoder = self._decoder(None, self.salient_dim + self.background_dim)
+        if analytic_kl is None:
+            q = self.salient_posterior(tf.zeros((1, self.salient_posterior.params_size())))
+            analytic_kl = elbo_lib.has_analytic_kl(q, self.salient_prior)
+        self.analytic_kl = bool(analytic_kl)
+
+        # The TC discriminator and its own optimizer exist only when used.
+        self.discriminator = self.tc_optimizer = None
+        if self.tc_weight > 0:
+            self.discriminator = regularizers.TCDiscriminator(self.tc_hidden_units, name="tc_discriminator")
+            self.discriminator.build((None, self.salient_dim + self.background_dim))
+            self.tc_optimizer = keras.optimizers.Adam(self.tc_learning_rate, name="tc_optimizer")
+            self.tc_optimizer.build(self.discriminator.trainable_variables)
+
+        active = [name for name, w in (("tc", tc_weight), ("mmd", mmd_weight), ("wasserstein", wasserstein_weight)) if w > 0]
+        self._track(GROUP_TERMS + tuple(active) + (("tc_discriminator_loss",) if tc_weight > 0 else ()))
+        self.built = True
+
+    # -------------------------------------------------------------- the model
+    def encode(self, x, training=False):
+        """Returns `(q(s|x), q(z|x))`, the salient and background posteriors."""
+        x = self._prepare(x, self.data_shape, self.likelihood)
+        return self._posteriors(x, training)
+
+    def _posteriors(self, x, training=False):
+        return (
+            self.salient_posterior(self.salient_encoder(x, training=training)),
+            self.background_posterior(self.background_encoder(x, training=training)),
+        )
+
+    def decode(self, s, z, training=False):
+        """Returns p(x|s, z); pass `s = 0` for the background alone."""
+        sz = tf.concat([tf.cast(s, tf.float32), tf.cast(z, tf.float32)], axis=-1)  # (B, d_s + d_z)
+        return self.likelihood(self.decoder(sz, training=training))
+
+    def _decode_joint(self, training):
+        """A decode function of concatenated `(N, d_s + d_z)` latents, for the ELBO helpers."""
+        return lambda sz: self.likelihood(self.decoder(sz, training=training))
+
+    def call(self, inputs, training=False):
+        """Deterministic reconstruction of target examples from posterior means."""
+        q_s, q_z = self.encode(inputs, training)
+        return self.decode(q_s.mean(), q_z.mean(), training).mean()
+
+    # ------------------------------------------------------------ objective
+    def _target_terms(self, x, seed, training, num_samples=None):
+        """ELBO terms of target examples with both latents; also returns the samples."""
+        num_samples = num_samples or self.num_samples
+        q_s, q_z = self._posteriors(x, training)
+        seed_s, seed_z = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        s = elbo_lib.sample_posterior(q_s, num_samples, seed_s)  # (S, B, d_s)
+        z = elbo_lib.sample_posterior(q_z, num_samples, seed_z)  # (S, B, d_z)
+        rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training))
+        kl_s = elbo_lib.kl_divergence(q_s, self.salient_prior, s, self.analytic_kl)
+        kl_z = elbo_lib.kl_divergence(q_z, self.background_prior, z, self.analytic_kl)
+        terms = {
+            "target_reconstruction": rec,
+            "target_kl_salient": kl_s,
+            "target_kl_background": kl_z,
+            "target_elbo": rec - kl_s - kl_z,
+        }
+        return terms, s[0], z[0]
+
+    def _background_terms(self, x, seed, training):
+        """ELBO terms of background examples: decoded with s = 0, no salient KL."""
+        q_z = self.background_posterior(self.background_encoder(x, training=training))
+        z = elbo_lib.sample_posterior(q_z, self.num_samples, seed)  # (S, B, d_z)
+        s = tf.zeros(tf.concat([tf.shape(z)[:2], [self.salient_dim]], 0), z.dtype)
+        rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training))
+        kl_z = elbo_lib.kl_divergence(q_z, self.background_prior, z, self.analytic_kl)
+        terms = {"background_reconstruction": rec, "background_kl": kl_z, "background_elbo": rec - kl_z}
+        return terms, z[0]
+
+    def _loss_terms(self, data, training):
+        x_t, x_b = unpack_pair(data)
+        x_t = self._prepare(x_t, self.data_shape, self.likelihood, "target")
+        x_b = self._prepare(x_b, self.data_shape, self.likelihood, "background")
+        seeds = tf.unstack(tf.random.experimental.stateless_split(self.noise_seed(), 4))
+        terms, s_t, z_t = self._target_terms(x_t, seeds[0], training)
+        background, z_b = self._background_terms(x_b, seeds[1], training)
+        terms.update(background)
+        w = self.kl_weight()
+        loss = -tf.reduce_mean(terms["target_reconstruction"] - w * (terms["target_kl_salient"] + terms["target_kl_background"]))
+        loss -= tf.reduce_mean(terms["background_reconstruction"] - w * terms["background_kl"])
+        loss += self._regularizer_terms(terms, x_b, s_t, z_t, z_b, seeds[2:], training)
+        terms["loss"] = loss
+        return terms
+
+    def _regularizer_terms(self, terms, x_b, s_t, z_t, z_b, seeds, training):
+        """Adds each active regularizer to `terms`; returns their weighted sum."""
+        total = tf.constant(0.0)
+        if self.mmd_weight or self.wasserstein_weight:
+            q_s_b = self.salient_posterior(self.salient_encoder(x_b, training=training))
+        if self.mmd_weight:
+            s_b = q_s_b.sample(seed=seeds[0])  # (B_b, d_s)
+            terms["mmd"] = regularizers.mmd(z_b, z_t, self.mmd_bandwidths) + regularizers.mmd(
+                s_b, tf.zeros_like(s_b), self.mmd_bandwidths
+            )
+            total += self.mmd_weight * terms["mmd"]
+        if self.wasserstein_weight:
+            terms["wasserstein"] = tf.reduce_mean(regularizers.squared_w2_to_origin(q_s_b))
+            total += self.wasserstein_weight * terms["wasserstein"]
+        if self.tc_weight:
+            joint = tf.concat([s_t, z_t], axis=-1)
+            terms["tc"] = regularizers.total_correlation(self.discriminator, joint)
+            total += self.tc_weight * terms["tc"]
+            # Detached samples for the discriminator's own step (_auxiliary_step).
+            terms["_tc_joint"] = tf.stop_gradient(joint)
+            terms["_tc_product"] = tf.stop_gradient(regularizers.permute_dims(s_t, z_t, seeds[1]))
+        return total
+
+    def _trainable_for_loss(self):
+        if self.discriminator is None:
+            return self.trainable_variables
+        excluded = {id(v) for v in self.discriminator.trainable_variables}
+        return [v for v in self.trainable_variables if id(v) not in excluded]
+
+    def _auxiliary_step(self, terms):
+        """Trains the TC discriminator with its own optimizer, in alternation with the VAE."""
+        if self.discriminator is None:
+            return {}
+        joint, product = terms.pop("_tc_joint"), terms.pop("_tc_product")
+        loss = self.minimize(
+            self.tc_optimizer,
+            lambda: regularizers.discriminator_loss(self.discriminator, joint, product),
+            self.discriminator.trainable_variables,
+        )
+        return {"tc_discriminator_loss": loss}
+
+    def test_step(self, data):
+        terms = self._loss_terms(data, training=False)
+        if self.discriminator is not None:
+            terms["tc_discriminator_loss"] = regularizers.discriminator_loss(
+                self.discriminator, terms.pop("_tc_joint"), terms.pop("_tc_product")
+            )
+        return self._update_trackers(terms)
+
+    # ------------------------------------------------------ user-facing API
+    def salient_embedding(self, x, batch_size=256):
+        """Posterior means of s, a numpy array `(N, salient_dim)`."""
+        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[0].mean(), None).numpy()
+
+    def background_embedding(self, x, batch_size=256):
+        """Posterior means of z, a numpy array `(N, background_dim)`."""
+        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None).numpy()
+
+    def separate(self, x, batch_size=256):
+        """Splits target examples into background and foreground, each shaped like `x`.
+
+        Returns:
+            Dict of numpy arrays: `"reconstruction"` (mean of p(x|s, z) at the
+            posterior means), `"background"` (mean of p(x|0, z)) and `"foreground"`
+            (reconstruction - background).
+        """
+
+        def split(xb, _):
+            q_s, q_z = self._posteriors(xb)
+            s, z = q_s.mean(), q_z.mean()
+            reconstruction = self.decode(s, z).mean()
+            background = self.decode(tf.zeros_like(s), z).mean()
+            return {"reconstruction": reconstruction, "background": background, "foreground": reconstruction - background}
+
+        return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
+
+    def elbo(self, x, num_samples=None, seed=None, batch_size=256):
+        """Per-example target ELBO with both latents, `(N,)` nats (beta not applied)."""
+
+        def target_elbo(xb, s):
+            return self._target_terms(xb, self.noise_seed(s), False, num_samples)[0]["target_elbo"]
+
+        return self._per_batch(x, batch_size, target_elbo, seed)
+
+    # ------------------------------------------------------------- config
+    def get_config(self):
+        return {
+            **self._base_config(),
+            "input_shape": list(self.data_shape),
+            "salient_dim": self.salient_dim,
+            "background_dim": self.background_dim,
+            "architecture": self.architecture,
+            "likelihood": keras.saving.serialize_keras_object(self.likelihood),
+            "posterior": self.posterior_kind,
+            "network_kwargs": self.network_kwargs,
+            "tc_weight": self.tc_weight,
+            "mmd_weight": self.mmd_weight,
+            "wasserstein_weight": self.wasserstein_weight,
+            "tc_hidden_units": list(self.tc_hidden_units),
+            "tc_learning_rate": self.tc_learning_rate,
+            "mmd_bandwidths": list(self.mmd_bandwidths),
+            "analytic_kl": self.analytic_kl,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**cls._deserialize(config, ("likelihood",)))
