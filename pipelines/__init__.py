@@ -1,5 +1,45 @@
-"""tf.data input pipelines and datasets for tfvae."""
+"""tf.data input pipelines and datasets for tfvae.
 
+The tensorflow-datasets builder is not imported here (importing it registers
+`mnist_on_grass` with tfds); `import pipelines.tfds_builder` to use `tfds.load`.
+"""
+
+from pipelines.blending import AdditiveBlend, AlphaBlend
+from pipelines.contrastive_data import ContrastiveData
+from pipelines.foreground import foreground_on_background
+from pipelines.image_folder import from_image_folder
+from pipelines.mnist_on_grass import mnist_digits, mnist_on_grass
 from pipelines.offline import digits_8x8, mnist_subset
+from pipelines.pairing import contrastive_pairs
+from pipelines.preprocessing import batch_pipeline, dynamic_binarize, scale_to_unit
+from pipelines.service import LocalService, distribute
+from pipelines.sources import as_examples, from_arrays
+from pipelines.synthetic import synthetic_subgroups
+from pipelines.tfds_source import DatasetNotPreparedError, from_tfds, tfds_builder
+from pipelines.tfrecords import read_tfrecords, write_tfrecords
 
-__all__ = ["digits_8x8", "mnist_subset"]
+__all__ = [
+    "AdditiveBlend",
+    "AlphaBlend",
+    "ContrastiveData",
+    "DatasetNotPreparedError",
+    "LocalService",
+    "as_examples",
+    "batch_pipeline",
+    "contrastive_pairs",
+    "digits_8x8",
+    "distribute",
+    "dynamic_binarize",
+    "foreground_on_background",
+    "from_arrays",
+    "from_image_folder",
+    "from_tfds",
+    "mnist_digits",
+    "mnist_on_grass",
+    "mnist_subset",
+    "read_tfrecords",
+    "scale_to_unit",
+    "synthetic_subgroups",
+    "tfds_builder",
+    "write_tfrecords",
+]

