@@ -180,11 +180,6 @@ class LatentVariableModel(keras.Model):
         return value
 
     def train_step(self, data):
-        if not self.optimizer.built:
-            # Built over all trainable variables, as Keras does when it loads a saved
-            # model, so optimizer state always round-trips (even when some variables,
-            # such as a discriminator's, are updated by another optimizer).
-            self.optimizer.build(self.trainable_variables)
         terms = self.minimize(self.optimizer, lambda: self._loss_terms(data, training=True), self._trainable_for_loss())
         terms.update(self._auxiliary_step(terms))
         return self._update_trackers(terms)
@@ -206,12 +201,27 @@ class LatentVariableModel(keras.Model):
             return False
         return super()._resolve_auto_jit_compile()
 
+    def _run_checked(self, method, *args, **kwargs):
+        """Runs a Keras loop; failed input checks surface as `ValueError`, and after any
+        error the traced step functions are dropped so the next call starts clean
+        (a step whose trace raised would otherwise stay broken)."""
+        try:
+            with checks.input_errors_as_value_errors():
+                return method(*args, **kwargs)
+        except Exception:
+            self.train_function = self.test_function = self.predict_function = None
+            raise
+
     def fit(self, *args, **kwargs):
         """`keras.Model.fit`; failed input checks surface as `ValueError`."""
-        with checks.input_errors_as_value_errors():
-            return super().fit(*args, **kwargs)
+        if self.optimizer is not None and not self.optimizer.built:
+            # Built eagerly (not inside a trace that may fail) and over all trainable
+            # variables, as Keras does when loading, so optimizer state round-trips
+            # even when some variables (a discriminator's) have their own optimizer.
+            with self.distribute_strategy.scope():
+                self.optimizer.build(self.trainable_variables)
+        return self._run_checked(super().fit, *args, **kwargs)
 
     def evaluate(self, *args, **kwargs):
         """`keras.Model.evaluate`; failed input checks surface as `ValueError`."""
-        with checks.input_errors_as_value_errors():
-            return super().evaluate(*args, **kwargs)
+        return self._run_checked(super().evaluate, *args, **kwargs)

@@ -1,0 +1,78 @@
+"""Regularizers of the contrastive VAE against closed forms."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from tfvae.models import regularizers
+
+tfd = tfp.distributions
+
+
+def test_mmd_of_point_masses_has_closed_form():
+    a, b = tf.fill((16, 1), 0.0), tf.fill((16, 1), 1.5)
+    h = 0.7
+    expected = 2.0 - 2.0 * np.exp(-(1.5**2) / (2 * h**2))
+    np.testing.assert_allclose(regularizers.mmd(a, b, bandwidths=(h,)), expected, rtol=1e-5)
+    np.testing.assert_allclose(regularizers.mmd(a, a, bandwidths=(h,)), 0.0, atol=1e-6)
+
+
+def test_mmd_grows_with_the_distance_between_distributions():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3)).astype("float32")
+    values = [float(regularizers.mmd(x, rng.normal(size=(200, 3)).astype("float32") + shift)) for shift in (0.0, 0.5, 2.0)]
+    assert values[0] < 0.02 < values[1] < values[2]
+
+
+def test_rbf_kernel_averages_bandwidths():
+    a, b = tf.constant([[0.0, 0.0]]), tf.constant([[3.0, 4.0]])
+    expected = np.mean([np.exp(-25 / (2 * h**2)) for h in (1.0, 5.0)])
+    np.testing.assert_allclose(regularizers.rbf_kernel(a, b, (1.0, 5.0)), [[expected]], rtol=1e-5)
+
+
+def test_squared_w2_to_origin_is_mean_norm_plus_trace():
+    loc = np.array([[1.0, -2.0], [0.0, 0.5]], "float32")
+    cov = np.array([[[2.0, 0.3], [0.3, 1.0]], [[0.5, 0.0], [0.0, 0.25]]], "float32")
+    q = tfd.MultivariateNormalTriL(loc, tf.linalg.cholesky(cov))
+    expected = (loc**2).sum(1) + np.trace(cov, axis1=1, axis2=2)
+    np.testing.assert_allclose(regularizers.squared_w2_to_origin(q), expected, rtol=1e-5)
+
+
+def test_permute_dims_shuffles_s_across_the_batch_and_keeps_z():
+    s = tf.reshape(tf.range(10.0), (10, 1))
+    z = tf.reshape(tf.range(10.0, 30.0), (10, 2))
+    out = regularizers.permute_dims(s, z, tf.constant([1, 2])).numpy()
+    np.testing.assert_array_equal(out[:, 1:], z)
+    assert sorted(out[:, 0]) == list(range(10)) and not np.array_equal(out[:, 0], np.arange(10))
+
+
+def _train_discriminator(s, z, steps=300):
+    discriminator = regularizers.TCDiscriminator((16,))
+    discriminator.build((None, 2))
+    optimizer = keras.optimizers.Adam(1e-2)
+
+    @tf.function
+    def step(seed):
+        joint, product = tf.concat([s, z], -1), regularizers.permute_dims(s, z, seed)
+        with tf.GradientTape() as tape:
+            loss = regularizers.discriminator_loss(discriminator, joint, product)
+        optimizer.apply_gradients(zip(tape.gradient(loss, discriminator.trainable_variables), discriminator.trainable_variables))
+        return loss
+
+    for i in range(steps):
+        step(tf.constant([i, 0]))
+    return float(regularizers.total_correlation(discriminator, tf.concat([s, z], -1)))
+
+
+def test_tc_estimate_detects_dependence():
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=(256, 1)).astype("float32")
+    dependent = _train_discriminator(s, s + 0.1 * rng.normal(size=(256, 1)).astype("float32"))
+    independent = _train_discriminator(s, rng.normal(size=(256, 1)).astype("float32"))
+    assert dependent > 1.0 and abs(independent) < 0.5, (dependent, independent)
+
+
+def test_discriminator_config_round_trip():
+    layer = regularizers.TCDiscriminator((8, 4))
+    assert type(layer).from_config(layer.get_config()).hidden_units == (8, 4)
