@@ -148,3 +148,22 @@ def test_training_raises_salient_silhouette_without_background_leakage():
     assert after > before + 0.3 and after > 0.4, (before, after)
     assert abs(silhouette_score(model.background_embedding(target), labels)) < 0.1
     assert history.history["val_target_elbo"][-1] > history.history["val_target_elbo"][0]
+
+
+def test_separation_report_uses_the_model_outputs():
+    from tfvae import metrics
+
+    model = _model()
+    truth = np.clip(TARGET[:40] - 0.1, 0, 1)
+    report = metrics.separation_report(model, TARGET[:40], LABELS[:40], truth, TARGET[:40] - truth, prefix="test_")
+    assert set(report) == {
+        "test_salient_silhouette",
+        "test_background_silhouette",
+        "test_salient_ari",
+        "test_salient_nmi",
+        "test_background_mse",
+        "test_foreground_correlation",
+    }
+    parts = model.separate(TARGET[:40])
+    np.testing.assert_allclose(report["test_background_mse"], metrics.mse(parts["background"], truth))
+    np.testing.assert_allclose(report["test_salient_silhouette"], metrics.silhouette(model.salient_embedding(TARGET[:40]), LABELS[:40]))
