@@ -1,78 +1,157 @@
-"""`tfvae train`: fit a model on a built-in offline dataset and write a run folder."""
+"""`tfvae train`: fit a VAE or ContrastiveVAE on offline data and write a run folder.
+
+The folder holds `model.keras`, TensorBoard logs (`logs/`), `metrics.json` and
+`separation.png`.
+"""
 
 import datetime
 import json
 import os
 
-DATASETS = ("mnist_subset", "digits_8x8")
+from tfvae.cli import data as cli_data
+
+
+def _digits(text):
+    return tuple(int(d) for d in text.split(",")) if text else None
 
 
 def add_arguments(parser):
     """Declares the flags of `tfvae train`."""
-    parser.add_argument("--model", choices=("vae",), default="vae", help="model to train")
-    parser.add_argument("--dataset", choices=DATASETS, default="mnist_subset", help="offline dataset")
-    parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
-    parser.add_argument(
-        "--likelihood",
-        default="continuous_bernoulli",
-        choices=("bernoulli", "continuous_bernoulli", "normal"),
-        help="p(x|z) for images in [0, 1]",
-    )
+    parser.add_argument("--model", choices=("cvae", "vae"), default="cvae", help="contrastive VAE or plain VAE")
+    parser.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass")
+    parser.add_argument("--digits", type=_digits, default=None, help="digit classes, e.g. 0,1 (default: all)")
+    parser.add_argument("--architecture", choices=("mlp", "conv"), default="mlp")
+    parser.add_argument("--hidden-units", type=lambda t: tuple(int(u) for u in t.split(",")), default=None,
+                        help="mlp widths, e.g. 256,128")
+    parser.add_argument("--likelihood", default=None,
+                        choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "poisson", "negative_binomial"),
+                        help="p(x|z); default normal with a learned global scale")
     parser.add_argument("--posterior", choices=("diag", "full"), default="diag")
-    parser.add_argument("--latent-dim", type=int, default=8)
+    parser.add_argument("--latent-dim", type=int, default=8, help="VAE latent size")
+    parser.add_argument("--salient-dim", type=int, default=2)
+    parser.add_argument("--background-dim", type=int, default=8)
     parser.add_argument("--beta", type=float, default=1.0)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--tc-weight", type=float, default=0.0)
+    parser.add_argument("--mmd-weight", type=float, default=0.0)
+    parser.add_argument("--wasserstein-weight", type=float, default=0.0)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
 
 
-def run(args):
-    """Trains, evaluates on the test split and writes model.keras, logs/ and metrics.json."""
-    import keras
-    import numpy as np
-
-    import pipelines
+def build_model(args, input_shape):
+    """The model the flags describe."""
     import tfvae
+    from tfvae.layers import Normal
 
-    keras.utils.set_random_seed(args.seed)
-    out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    os.makedirs(out, exist_ok=True)
-    load = getattr(pipelines, args.dataset)
-    x_train, _ = load("train", seed=args.seed)
-    x_test, _ = load("test", seed=args.seed)
-
-    model = tfvae.VAE(
-        x_train.shape[1:],
-        args.latent_dim,
+    likelihood = args.likelihood or "normal_global"
+    if likelihood == "normal_global":
+        likelihood = Normal(input_shape, scale="global", fixed_scale=0.1)
+    common = dict(
         architecture=args.architecture,
-        likelihood=args.likelihood,
+        likelihood=likelihood,
         posterior=args.posterior,
         beta=args.beta,
         seed=args.seed,
+        network_kwargs={"hidden_units": args.hidden_units} if args.hidden_units else None,
     )
+    if args.model == "vae":
+        return tfvae.VAE(input_shape, args.latent_dim, **common)
+    return tfvae.ContrastiveVAE(
+        input_shape,
+        args.salient_dim,
+        args.background_dim,
+        tc_weight=args.tc_weight,
+        mmd_weight=args.mmd_weight,
+        wasserstein_weight=args.wasserstein_weight,
+        **common,
+    )
+
+
+def _datasets(args, train, test):
+    """(train, validation) tf.data pipelines in the model's batch format."""
+    import pipelines
+
+    if args.model == "vae":
+        return tuple(
+            pipelines.batch_pipeline({"x": split.target["x"]}, args.batch_size, shuffle=shuffle, seed=args.seed, scale=False)
+            for split, shuffle in ((train, True), (test, False))
+        )
+    return tuple(
+        pipelines.batch_pipeline(split.pairs(seed=args.seed), args.batch_size, shuffle=False, scale=False)
+        for split in (train, test)
+    )
+
+
+def evaluate(model, train, test, seed=0):
+    """The run's test metrics (floats), for either model."""
+    import numpy as np
+
+    from tfvae import metrics
+
+    target = test.target
+    report = {"test_target_elbo": float(np.mean(model.elbo(target["x"], seed=seed)))}
+    if hasattr(model, "separate"):
+        report.update(
+            metrics.separation_report(
+                model, target["x"], target.get("label"), target.get("background"), target.get("foreground"), prefix="test_"
+            )
+        )
+        if "background" in target:
+            report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
+    elif "label" in target:
+        latent = model.encode(target["x"]).mean().numpy()
+        report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
+        report.update({f"test_latent_{k}": v for k, v in metrics.kmeans_agreement(latent, target["label"]).items()})
+    return report
+
+
+def save_figure(model, test, path, columns=8):
+    """separation.png: target / reconstruction (/ background / foreground) rows and the
+    salient (or latent) embedding coloured by label."""
+    from tfvae import plots
+
+    x = test.target["x"]
+    if len(x.shape) != 4:
+        return None  # tabular data: no images to show
+    if hasattr(model, "separate"):
+        parts = model.separate(x[:columns])
+        rows = {"target": x, **parts}
+        rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground")}
+        embedding = model.salient_embedding(x)
+    else:
+        rows = {"target": x, "reconstruction": model.reconstruct(x[:columns]).numpy()}
+        embedding = model.encode(x).mean().numpy()
+    return plots.separation_figure(rows, embedding, test.target.get("label"), path=path, columns=columns)
+
+
+def run(args):
+    """Trains, evaluates on the test split and writes the run folder; returns the metrics."""
+    import keras
+
+    if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE:
+        raise SystemExit(f"tfvae train: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
+    keras.utils.set_random_seed(args.seed)
+    out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out, exist_ok=True)
+    train, test = cli_data.load(args.dataset, args.digits, args.seed)
+    model = build_model(args, train.target["x"].shape[1:])
     model.compile(keras.optimizers.Adam(args.learning_rate))
-    initial = float(np.mean(model.elbo(x_test, seed=args.seed)))
+    train_data, test_data = _datasets(args, train, test)
     model.fit(
-        x_train,
-        validation_data=(x_test,),
+        train_data,
+        validation_data=test_data,
         epochs=args.epochs,
-        batch_size=args.batch_size,
         callbacks=[keras.callbacks.TensorBoard(os.path.join(out, "logs"))],
         verbose=2,
     )
     model.save(os.path.join(out, "model.keras"))
-    metrics = {
-        "dataset": args.dataset,
-        "n_train": int(len(x_train)),
-        "n_test": int(len(x_test)),
-        "test_elbo_untrained": initial,
-        "test_elbo": float(np.mean(model.elbo(x_test, seed=args.seed))),
-        "test_log_likelihood_iwae100": float(np.mean(model.log_likelihood(x_test[:500], num_samples=100, seed=args.seed))),
-    }
+    report = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, **evaluate(model, train, test, args.seed)}
     with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2)
-    print(json.dumps(metrics, indent=2))
+        json.dump(report, f, indent=2)
+    save_figure(model, test, os.path.join(out, "separation.png"))
+    print(json.dumps(report, indent=2))
     print(f"run written to {out}")
-    return metrics
+    return report
