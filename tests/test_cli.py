@@ -16,7 +16,7 @@ def test_help_lists_commands():
 
 def test_train_vae_writes_a_run_folder(tmp_path):
     out = tmp_path / "run"
-    args = ["train", "--model", "vae", "--dataset", "digits_8x8", "--latent-dim", "2", "--epochs", "2", "--hidden-units", "32"]
+    args = ["train", "--model", "vae", "--dataset", "digits_8x8", "--architecture", "mlp", "--latent-dim", "2", "--epochs", "2", "--hidden-units", "32"]
     assert main(args + ["--likelihood", "bernoulli", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert -64 * 0.7 < metrics["test_target_elbo"] < 0  # trained beyond p = 0.5 per pixel
@@ -27,7 +27,7 @@ def test_train_vae_writes_a_run_folder(tmp_path):
 
 def test_train_contrastive_on_tabular_data(tmp_path):
     out = tmp_path / "run"
-    args = ["train", "--dataset", "synthetic", "--background-dim", "12", "--epochs", "2", "--hidden-units", "16"]
+    args = ["train", "--dataset", "synthetic", "--architecture", "mlp", "--background-dim", "12", "--epochs", "2", "--epoch-size", "400", "--hidden-units", "16"]
     assert main(args + ["--tc-weight", "1", "--mmd-weight", "1", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_background_silhouette", "test_salient_ari", "test_target_elbo"} <= set(metrics)

@@ -12,15 +12,18 @@ from tfvae.cli import data as cli_data
 
 
 def _digits(text):
-    return tuple(int(d) for d in text.split(",")) if text else None
+    if text in ("", "all"):
+        return None
+    return tuple(int(d) for d in text.split(","))
 
 
 def add_arguments(parser):
     """Declares the flags of `tfvae train`."""
     parser.add_argument("--model", choices=("cvae", "vae"), default="cvae", help="contrastive VAE or plain VAE")
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass")
-    parser.add_argument("--digits", type=_digits, default=None, help="digit classes, e.g. 0,1 (default: all)")
-    parser.add_argument("--architecture", choices=("mlp", "conv"), default="mlp")
+    parser.add_argument("--digits", type=_digits, default=(0, 1),
+                        help="mnist_on_grass digit classes, e.g. 0,1 (the default, as in contrastive PCA) or 'all'")
+    parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
     parser.add_argument("--hidden-units", type=lambda t: tuple(int(u) for u in t.split(",")), default=None,
                         help="mlp widths, e.g. 256,128")
     parser.add_argument("--likelihood", default=None,
@@ -34,7 +37,9 @@ def add_arguments(parser):
     parser.add_argument("--tc-weight", type=float, default=0.0)
     parser.add_argument("--mmd-weight", type=float, default=0.0)
     parser.add_argument("--wasserstein-weight", type=float, default=0.0)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epoch-size", type=int, default=4000,
+                        help="target/background pairs per epoch (the smaller set repeats)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -76,12 +81,12 @@ def _datasets(args, train, test):
 
     if args.model == "vae":
         return tuple(
-            pipelines.batch_pipeline({"x": split.target["x"]}, args.batch_size, shuffle=shuffle, seed=args.seed, scale=False)
-            for split, shuffle in ((train, True), (test, False))
+            pipelines.batch_pipeline({"x": split.target["x"]}, args.batch_size, shuffle=training, seed=args.seed, scale=False, repeat=training)
+            for split, training in ((train, True), (test, False))
         )
     return tuple(
-        pipelines.batch_pipeline(split.pairs(seed=args.seed), args.batch_size, shuffle=False, scale=False)
-        for split in (train, test)
+        pipelines.batch_pipeline(split.pairs(seed=args.seed, epoch_size=size), args.batch_size, shuffle=False, scale=False)
+        for split, size in ((train, args.epoch_size), (test, None))
     )
 
 
@@ -144,6 +149,8 @@ def run(args):
         train_data,
         validation_data=test_data,
         epochs=args.epochs,
+        # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
+        steps_per_epoch=-(-args.epoch_size // args.batch_size) if args.model == "vae" else None,
         callbacks=[keras.callbacks.TensorBoard(os.path.join(out, "logs"))],
         verbose=2,
     )
