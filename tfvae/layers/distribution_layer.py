@@ -36,6 +36,8 @@ class DistributionLayer(keras.layers.Layer):
                 f"positive ints, got {event_shape!r}."
             )
         self.event_size = math.prod(self.event_shape)
+        # Parameters arrive from the networks; any weights are created in __init__.
+        self.built = True
 
     def params_size(self):
         """Returns the number of raw parameters one example needs (int)."""

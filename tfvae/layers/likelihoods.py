@@ -96,7 +96,6 @@ class Normal(Likelihood):
                 shape=shapes[scale],
                 initializer=keras.initializers.Constant(raw_init),
             )
-        self.built = True
 
     def _sigma(self, raw):
         return tf.math.softplus(raw) + self.min_scale
@@ -164,7 +163,6 @@ class NegativeBinomial(CountLikelihood):
             shape=self.event_shape,
             initializer=keras.initializers.Constant(float(tf.math.log(self.initial_dispersion))),
         )
-        self.built = True
 
     def distribution(self, params):
         (log_mean,) = self._split_params(params)

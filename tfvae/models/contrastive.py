@@ -11,7 +11,7 @@ from tfvae.layers.posteriors import get_posterior
 from tfvae.models import elbo as elbo_lib
 from tfvae.models import regularizers
 from tfvae.models.base import LatentVariableModel
-from tfvae.models.batches import unpack_pair
+from tfvae.models.batches import unpack_pair, unpack_x
 
 GROUP_TERMS = (
     "target_elbo",
@@ -141,8 +141,9 @@ class ContrastiveVAE(LatentVariableModel):
         return lambda sz: self.likelihood(self.decoder(sz, training=training))
 
     def call(self, inputs, training=False):
-        """Deterministic reconstruction of target examples from posterior means."""
-        q_s, q_z = self.encode(inputs, training)
+        """Deterministic reconstruction of target examples (an array, or the
+        `"target"` of a batch dict) from posterior means."""
+        q_s, q_z = self.encode(unpack_x(inputs, self.input_key), training)
         return self.decode(q_s.mean(), q_z.mean(), training).mean()
 
     # ------------------------------------------------------------ objective

@@ -24,8 +24,23 @@ def has_analytic_kl(posterior, prior):
     return True
 
 
+def _replica_slice_of_global_noise(num_samples, local_batch, event_size, seed, dtype):
+    """Standard normal noise `(S, B_local, k)`: this replica's rows of one draw for the
+    whole global batch, so each example gets the same noise however many replicas
+    share the batch (MirroredStrategy splits a global batch into contiguous slices)."""
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    replica = context.replica_id_in_sync_group if context is not None else 0
+    eps = tf.random.stateless_normal((num_samples, local_batch * replicas, event_size), seed=seed, dtype=dtype)
+    return eps[:, replica * local_batch : (replica + 1) * local_batch]
+
+
 def sample_posterior(posterior, num_samples, seed):
     """Draws reparameterized z = f(eps, phi, x) (eq. 2.12).
+
+    Gaussian posteriors (`tfd.MultivariateNormalLinearOperator`: diagonal and full
+    covariance) push replica-invariant standard normal noise through their affine
+    bijector, z = mu + L eps; other distributions use their own `sample`.
 
     Args:
         posterior: `tfd.Distribution` with batch shape `(B,)` and event `(k,)`.
@@ -35,7 +50,12 @@ def sample_posterior(posterior, num_samples, seed):
     Returns:
         Tensor `(S, B, k)`.
     """
-    return posterior.sample(num_samples, seed=tf.cast(seed, tf.int32))
+    seed = tf.cast(seed, tf.int32)
+    if not isinstance(posterior, tfd.MultivariateNormalLinearOperator):
+        return posterior.sample(num_samples, seed=seed)
+    loc = posterior.loc  # (B, k)
+    eps = _replica_slice_of_global_noise(num_samples, tf.shape(loc)[0], tf.shape(loc)[1], seed, loc.dtype)
+    return posterior.bijector.forward(eps)
 
 
 def log_likelihood_samples(x, z, decode):

@@ -86,7 +86,7 @@ class VAE(LatentVariableModel):
 
     def call(self, inputs, training=False):
         """Deterministic reconstruction: the likelihood mean at the posterior mean."""
-        return self.decode(self.encode(inputs, training).mean(), training).mean()
+        return self.decode(self.encode(unpack_x(inputs), training).mean(), training).mean()
 
     def _elbo_terms(self, x, training=False, num_samples=None, seed=None):
         """Per-example `reconstruction`, `kl` and `elbo` (eq. 2.7) for a prepared batch."""
