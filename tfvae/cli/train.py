@@ -152,6 +152,7 @@ def run(args):
         # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
         steps_per_epoch=-(-args.epoch_size // args.batch_size) if args.model == "vae" else None,
         callbacks=[keras.callbacks.TensorBoard(os.path.join(out, "logs"))],
+        shuffle=False,  # the tf.data pipelines shuffle, seeded
         verbose=2,
     )
     model.save(os.path.join(out, "model.keras"))
