@@ -10,7 +10,7 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     text = (ROOT / "README.md").read_text()
     code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
     assert "tfvae.VAE" in code and "tfvae.ContrastiveVAE" in code
-    for long, short in (("epochs=10", "epochs=1"), ("epochs=12", "epochs=1"), ("epoch_size=4000", "epoch_size=256")):
+    for long, short in (("epochs=10", "epochs=1"), ("epochs=12", "epochs=1"), ("epoch_size=4000", "epoch_size=256"), ("num_samples=100", "num_samples=4")):
         assert long in code
         code = code.replace(long, short)
     monkeypatch.chdir(tmp_path)  # the example saves files in the working directory
