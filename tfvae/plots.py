@@ -56,10 +56,15 @@ def separation_figure(rows, embedding=None, labels=None, path=None, columns=8, t
     if scatter:
         ax = fig.add_subplot(grid[:, columns + 1 :])
         points = _embedding_2d(embedding)
-        colours = labels if labels is not None else "k"
-        sc = ax.scatter(points[:, 0], points[:, 1], c=colours, cmap="tab10", s=4)
-        if labels is not None:
-            fig.colorbar(sc, ax=ax, label="label")
+        if labels is None:
+            ax.scatter(points[:, 0], points[:, 1], c="k", s=4)
+        else:
+            labels = np.asarray(labels)
+            cmap = plt.get_cmap("tab10")
+            for i, value in enumerate(np.unique(labels)):
+                keep = labels == value
+                ax.scatter(points[keep, 0], points[keep, 1], color=cmap(i % 10), s=4, label=str(value))
+            ax.legend(title="label", fontsize=7, markerscale=3, loc="best")
         ax.set_title("salient embedding", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=9)
