@@ -44,6 +44,8 @@ def add_arguments(parser):
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the interrupted run in --out from its last epoch checkpoint, with its saved flags")
 
 
 def build_model(args, input_shape):
@@ -132,15 +134,40 @@ def save_figure(model, test, path, columns=8):
     return plots.separation_figure(rows, embedding, test.target.get("label"), path=path, columns=columns)
 
 
+def _run_arguments(args, out):
+    """Creates the run folder and records the flags; with `--resume`, reloads them.
+
+    Raises:
+        SystemExit: resuming a folder without a run, or starting over an unfinished one.
+    """
+    import argparse
+
+    flags_path, backup = os.path.join(out, "args.json"), os.path.join(out, "backup")
+    if args.resume:
+        if not os.path.exists(flags_path):
+            raise SystemExit(f"tfvae train: --resume needs a run folder with args.json; {out!r} has none.")
+        with open(flags_path) as f:
+            saved = json.load(f)
+        saved["digits"] = tuple(saved["digits"]) if saved["digits"] else None
+        saved["hidden_units"] = tuple(saved["hidden_units"]) if saved["hidden_units"] else None
+        return argparse.Namespace(**{**saved, "resume": True, "out": out})
+    if os.path.exists(backup):
+        raise SystemExit(f"tfvae train: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
+    os.makedirs(out, exist_ok=True)
+    with open(flags_path, "w") as f:
+        json.dump({k: v for k, v in vars(args).items() if k not in ("run", "resume")}, f, indent=2)
+    return args
+
+
 def run(args):
     """Trains, evaluates on the test split and writes the run folder; returns the metrics."""
     import keras
 
     if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE:
         raise SystemExit(f"tfvae train: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
-    keras.utils.set_random_seed(args.seed)
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    os.makedirs(out, exist_ok=True)
+    args = _run_arguments(args, out)
+    keras.utils.set_random_seed(args.seed)
     train, test = cli_data.load(args.dataset, args.digits, args.seed)
     model = build_model(args, train.target["x"].shape[1:])
     model.compile(keras.optimizers.Adam(args.learning_rate))
@@ -151,7 +178,13 @@ def run(args):
         epochs=args.epochs,
         # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
         steps_per_epoch=-(-args.epoch_size // args.batch_size) if args.model == "vae" else None,
-        callbacks=[keras.callbacks.TensorBoard(os.path.join(out, "logs"))],
+        callbacks=[
+            keras.callbacks.TensorBoard(os.path.join(out, "logs")),
+            # Epoch checkpoints with the optimizer state; the previous one is kept
+            # while the next is written, so a crash mid-write loses nothing.
+            keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
+            keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+        ],
         shuffle=False,  # the tf.data pipelines shuffle, seeded
         verbose=2,
     )
