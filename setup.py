@@ -21,6 +21,8 @@ setup(
         "tf-keras>=2.20,<2.22",
         "tensorflow-datasets>=4.9,<5",
         "keras-tuner>=1.4,<1.5",
+        # Distributed tuning (chief/worker oracle over gRPC).
+        "grpcio>=1.24",
         "tensorboard>=2.20,<2.22",
         "scikit-learn>=1.3",
         "scikit-image>=0.22",

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from tfvae.cli import train
+from tfvae.cli import train, tune
 
 
 def build_parser():
@@ -16,6 +16,9 @@ def build_parser():
     train_parser = commands.add_parser("train", help="train a model on built-in offline data")
     train.add_arguments(train_parser)
     train_parser.set_defaults(run=train.run)
+    tune_parser = commands.add_parser("tune", help="search latent sizes and learning rate with Keras Tuner")
+    tune.add_arguments(tune_parser)
+    tune_parser.set_defaults(run=tune.run)
     return parser
 
 

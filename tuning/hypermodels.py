@@ -1,0 +1,136 @@
+"""Keras Tuner HyperModels that build compiled tfvae models from a search space and
+know the model's held-out metrics."""
+
+import copy
+
+import keras
+import keras_tuner
+import numpy as np
+
+import tfvae
+from tfvae import metrics
+from tuning import space as space_lib
+
+
+class TfvaeHyperModel(keras_tuner.HyperModel):
+    """Builds one compiled tfvae model per trial from a `tuning.space.SearchSpace`.
+
+    A subclass names the model class, its tunable `parameters`, the keys of its
+    batches, its metric names and its embedding; the rest is shared.
+
+    Args:
+        input_shape: tuple of ints. Shape of one example.
+        space: optional dict of name -> spec overriding the default ranges (see
+            `tuning.space`).
+        model_kwargs: optional dict of fixed constructor arguments
+            (`architecture`, `likelihood`, `network_kwargs`, `seed`, ...). Layers
+            given here are cloned for every trial, never shared between models.
+        name: optional str.
+
+    Raises:
+        ValueError: a bad `space`, or `model_kwargs` fixing a tuned parameter.
+    """
+
+    #: The `tfvae` model class built.
+    model_class = None
+    #: dict of name -> `tuning.space.Parameter`: what may be tuned.
+    parameters = {}
+    #: Keys the model's batches need.
+    batch_keys = ("x",)
+    #: Key of the examples the held-out metrics score.
+    input_key = "x"
+    #: Objective key -> name of the metric in the logs (all maximized).
+    metric_names = {}
+
+    def __init__(self, input_shape, space=None, model_kwargs=None, name=None):
+        super().__init__(name=name)
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.space = space_lib.SearchSpace(self.parameters, space)
+        self.model_kwargs = dict(model_kwargs or {})
+        clash = sorted(set(self.model_kwargs) & set(self.parameters))
+        if clash:
+            raise ValueError(f"model_kwargs {clash} are search-space parameters; fix them with space={{name: value}} instead.")
+
+    def build(self, hp):
+        """Returns the model for the values `hp` holds, compiled with a built Adam
+        optimizer at the trial's learning rate."""
+        values = self.space.declare(hp)
+        learning_rate = values.pop("learning_rate")
+        fixed = {key: _fresh(value) for key, value in self.model_kwargs.items()}
+        model = self.model_class(self.input_shape, **values, **fixed)
+        model.compile(keras.optimizers.Adam(learning_rate))
+        # Built now, so checkpoints (and the saved best model) carry its state.
+        model.optimizer.build(model.trainable_variables)
+        return model
+
+    def objective(self, key):
+        """The `keras_tuner.Objective` (maximized) of an objective key such as `"elbo"`.
+
+        Raises:
+            ValueError: a key this model does not report.
+        """
+        if key not in self.metric_names:
+            raise ValueError(f"objective must be one of {sorted(self.metric_names)} for {self.model_class.__name__}; got {key!r}.")
+        return keras_tuner.Objective(self.metric_names[key], direction="max")
+
+    def held_out_metrics(self, model, x, labels=None, seed=0, iwae_samples=0):
+        """Held-out metrics with a fixed noise seed, comparable across trials.
+
+        Args:
+            model: a model this hypermodel built.
+            x: held-out examples `(N, *input_shape)`, or a batched dataset that
+                yields the same batches on every pass.
+            labels: optional int array `(N,)`; adds the embedding's silhouette.
+            seed: int. Noise seed of the ELBO and IWAE estimates.
+            iwae_samples: int. > 0 adds the IWAE estimate with this many samples.
+
+        Returns:
+            Dict of metric name -> float.
+        """
+        results = {self.metric_names["elbo"]: float(np.mean(model.elbo(x, seed=seed)))}
+        if iwae_samples:
+            if "iwae" not in self.metric_names:
+                raise ValueError(f"{self.model_class.__name__} has no IWAE estimate; set iwae_samples=0.")
+            bound = model.log_likelihood(x, num_samples=int(iwae_samples), seed=seed)
+            results[self.metric_names["iwae"]] = float(np.mean(bound))
+        if labels is not None:
+            results[self.metric_names["silhouette"]] = metrics.silhouette(self.embedding(model, x), labels)
+        return results
+
+    def embedding(self, model, x):
+        """The embedding whose label silhouette is reported, `(N, d)`."""
+        raise NotImplementedError
+
+
+class VAEHyperModel(TfvaeHyperModel):
+    """Tunes `tfvae.VAE`: latent dimension, learning rate and (optionally) beta."""
+
+    model_class = tfvae.VAE
+    parameters = space_lib.VAE_PARAMETERS
+    metric_names = {"elbo": "val_elbo_fixed_seed", "iwae": "val_iwae", "silhouette": "val_latent_silhouette"}
+
+    def embedding(self, model, x):
+        """Posterior means of z."""
+        return model.encode(x).mean().numpy()
+
+
+class ContrastiveVAEHyperModel(TfvaeHyperModel):
+    """Tunes `tfvae.ContrastiveVAE`: salient and background dimensions, learning
+    rate and (optionally) beta and the TC, MMD and Wasserstein weights."""
+
+    model_class = tfvae.ContrastiveVAE
+    parameters = space_lib.CONTRASTIVE_PARAMETERS
+    batch_keys = ("target", "background")
+    input_key = "target"
+    metric_names = {"elbo": "val_target_elbo_fixed_seed", "silhouette": "val_salient_silhouette"}
+
+    def embedding(self, model, x):
+        """Posterior means of the salient latents s."""
+        return model.salient_embedding(x)
+
+
+def _fresh(value):
+    """A copy of a fixed constructor argument; Keras layers are rebuilt from config."""
+    if isinstance(value, keras.layers.Layer):
+        return keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(value))
+    return copy.deepcopy(value)
