@@ -1,0 +1,95 @@
+"""MultiWorkerMirroredStrategy: 2 worker processes on loopback train with the models'
+own train_step and end with identical weights that match one process stepping
+through the same global batches."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+GLOBAL_BATCH, STEPS, EPOCHS = 16, 4, 2
+
+SCRIPT = """
+import json, os, sys
+import numpy as np
+import tensorflow as tf
+import keras
+import pipelines, tfvae
+from tfvae.distribute import choose_strategy, fit_distributed
+
+kind, out, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+GLOBAL_BATCH, STEPS, EPOCHS = %d, %d, %d
+strategy = choose_strategy("multiworker" if workers > 1 else "none")
+if kind == "vae":
+    data = pipelines.digits_8x8("train")[0][: GLOBAL_BATCH * STEPS]
+    build = lambda: tfvae.VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, seed=0)
+else:
+    d = pipelines.synthetic_subgroups(num_per_group=16, num_background=64, seed=0)
+    data = {"target": d.target["x"], "background": d.background["x"]}
+    build = lambda: tfvae.ContrastiveVAE((30,), 2, 3, likelihood="normal", network_kwargs={"hidden_units": (16,)}, seed=0)
+
+def dataset_fn(context):
+    # Every worker reads the same global batches and keeps its replica's rows.
+    local = context.get_per_replica_batch_size(GLOBAL_BATCH)
+    start = context.input_pipeline_id * local
+    ds = tf.data.Dataset.from_tensor_slices(data).batch(GLOBAL_BATCH).repeat()
+    return ds.map(lambda b: tf.nest.map_structure(lambda t: t[start : start + local], b))
+
+keras.utils.set_random_seed(0)
+with strategy.scope():
+    model = build()
+    model.compile(keras.optimizers.Adam(1e-2))
+history = fit_distributed(model, dataset_fn, epochs=EPOCHS, steps_per_epoch=STEPS, strategy=strategy)
+np.savez(out, *model.get_weights())
+print("HISTORY", json.dumps(history))
+""" % (GLOBAL_BATCH, STEPS, EPOCHS)
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _weights(path):
+    with np.load(path) as f:
+        return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
+
+
+@pytest.mark.parametrize("kind", ["vae", "cvae"])
+def test_two_workers_match_one_process(kind, tmp_path):
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, kind, str(tmp_path / f"worker{i}.npz"), "2"],
+            env={**env, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(2)
+    ]
+    single = subprocess.run([sys.executable, "-c", SCRIPT, kind, str(tmp_path / "single.npz"), "1"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    outputs = []
+    for p in processes:
+        try:
+            outputs.append(p.communicate(timeout=300))
+        finally:
+            p.kill()
+    for p, (_, err) in zip(processes, outputs):
+        assert p.returncode == 0, err[-3000:]
+    assert single.returncode == 0, single.stderr[-3000:]
+    w0, w1, ws = (_weights(tmp_path / f"{name}.npz") for name in ("worker0", "worker1", "single"))
+    assert max(float(np.abs(a - b).max()) for a, b in zip(w0, w1)) == 0.0
+    assert max(float(np.abs(a - b).max()) for a, b in zip(w0, ws)) < 1e-5
+    history = json.loads(outputs[0][0].split("HISTORY")[1])
+    assert len(history["loss"]) == EPOCHS and history["loss"][-1] < history["loss"][0]
