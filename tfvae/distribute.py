@@ -69,7 +69,7 @@ def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None
         return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
 
     history = {}
-    is_chief = _is_chief(strategy)
+    is_chief = is_chief(strategy)
     for epoch in range(epochs):
         for metric in model.metrics:
             metric.reset_state()
@@ -83,7 +83,8 @@ def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None
     return history
 
 
-def _is_chief(strategy):
+def is_chief(strategy):
+    """True on the worker that writes outputs: the chief, or worker 0 without one."""
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not resolver.task_type:
         return True

@@ -9,6 +9,7 @@ import json
 import os
 
 from tfvae.cli import data as cli_data
+from tfvae.distribute import is_chief, choose_strategy, fit_distributed
 
 
 def _digits(text):
@@ -44,6 +45,8 @@ def add_arguments(parser):
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
+    parser.add_argument("--strategy", choices=("auto", "none", "mirrored", "multiworker"), default="auto",
+                        help="auto: MirroredStrategy with more than one GPU; multiworker: TF_CONFIG cluster")
     parser.add_argument("--resume", action="store_true",
                         help="continue the interrupted run in --out from its last epoch checkpoint, with its saved flags")
 
@@ -134,6 +137,43 @@ def save_figure(model, test, path, columns=8):
     return plots.separation_figure(rows, embedding, test.target.get("label"), path=path, columns=columns)
 
 
+def _fit(args, model, train, test, out):
+    """`model.fit` with TensorBoard, epoch checkpoints and a CSV history."""
+    import keras
+
+    train_data, test_data = _datasets(args, train, test)
+    model.fit(
+        train_data,
+        validation_data=test_data,
+        epochs=args.epochs,
+        # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
+        steps_per_epoch=-(-args.epoch_size // args.batch_size) if args.model == "vae" else None,
+        callbacks=[
+            keras.callbacks.TensorBoard(os.path.join(out, "logs")),
+            # Epoch checkpoints with the optimizer state; the previous one is kept
+            # while the next is written, so a crash mid-write loses nothing.
+            keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
+            keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+        ],
+        shuffle=False,  # the tf.data pipelines shuffle, seeded
+        verbose=2,
+    )
+
+
+def _fit_multiworker(args, model, train, strategy):
+    """Training across TF_CONFIG workers (Keras `fit` cannot): each worker streams its
+    shard of the pairs (or targets) and runs the model's own train step."""
+    import pipelines
+
+    stream = {"x": train.target["x"]} if args.model == "vae" else train.pairs(seed=args.seed, epoch_size=args.epoch_size)
+
+    def dataset_fn(context):
+        return pipelines.batch_pipeline(stream, args.batch_size, shuffle=args.model == "vae", seed=args.seed,
+                                        scale=False, repeat=True, drop_remainder=True, input_context=context)
+
+    fit_distributed(model, dataset_fn, epochs=args.epochs, steps_per_epoch=args.epoch_size // args.batch_size, strategy=strategy)
+
+
 def _run_arguments(args, out):
     """Creates the run folder and records the flags; with `--resume`, reloads them.
 
@@ -169,25 +209,16 @@ def run(args):
     args = _run_arguments(args, out)
     keras.utils.set_random_seed(args.seed)
     train, test = cli_data.load(args.dataset, args.digits, args.seed)
-    model = build_model(args, train.target["x"].shape[1:])
-    model.compile(keras.optimizers.Adam(args.learning_rate))
-    train_data, test_data = _datasets(args, train, test)
-    model.fit(
-        train_data,
-        validation_data=test_data,
-        epochs=args.epochs,
-        # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
-        steps_per_epoch=-(-args.epoch_size // args.batch_size) if args.model == "vae" else None,
-        callbacks=[
-            keras.callbacks.TensorBoard(os.path.join(out, "logs")),
-            # Epoch checkpoints with the optimizer state; the previous one is kept
-            # while the next is written, so a crash mid-write loses nothing.
-            keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
-            keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
-        ],
-        shuffle=False,  # the tf.data pipelines shuffle, seeded
-        verbose=2,
-    )
+    strategy = choose_strategy(args.strategy)
+    with strategy.scope():
+        model = build_model(args, train.target["x"].shape[1:])
+        model.compile(keras.optimizers.Adam(args.learning_rate))
+    if args.strategy == "multiworker":
+        _fit_multiworker(args, model, train, strategy)
+        if not is_chief(strategy):
+            return None  # the chief writes the run folder
+    else:
+        _fit(args, model, train, test, out)
     model.save(os.path.join(out, "model.keras"))
     report = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, **evaluate(model, train, test, args.seed)}
     with open(os.path.join(out, "metrics.json"), "w") as f:
