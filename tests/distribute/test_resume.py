@@ -1,5 +1,7 @@
-"""Fault tolerance: a run killed with SIGKILL mid-training resumes from its last epoch
-checkpoint, with the optimizer state, and ends at the uninterrupted step count."""
+"""Fault tolerance: a run killed with SIGKILL mid-training resumes from its last good
+epoch checkpoint, with the optimizer state, and ends at the uninterrupted step count.
+The killed run's newest checkpoint is then also truncated, as a crash while writing
+would leave it: resuming falls back to the previous one."""
 
 import csv
 import json
@@ -41,13 +43,21 @@ def test_sigkill_then_resume_continues_training(tmp_path):
     assert 2 <= killed_at < EPOCHS, "the run must be killed mid-training"
     with pytest.raises(SystemExit, match="unfinished run"):
         main(["train", *FLAGS, "--out", out])  # never overwrite an interrupted run by accident
+    latest = os.path.join(out, "backup", "latest.weights.h5")
+    assert os.path.exists(latest + ".bkp")
+    with open(latest, "r+b") as f:
+        f.truncate(100)  # a checkpoint cut short mid-write
+    restored_epoch = killed_at - 1  # the previous, intact checkpoint
+    with open(os.path.join(out, "history.csv")) as f:
+        rows_before = len(list(csv.DictReader(f)))
 
     assert main(["train", "--resume", "--out", out]) == 0
     with open(os.path.join(out, "history.csv")) as f:
         rows = list(csv.DictReader(f))
     epochs = [int(r["epoch"]) for r in rows]
     assert epochs[-1] == EPOCHS - 1 and set(range(EPOCHS)) <= set(epochs)
-    resumed = rows[epochs.index(killed_at, killed_at)]  # first row written after the restart
+    resumed = rows[rows_before]  # the first row written after the restart
+    assert int(resumed["epoch"]) == restored_epoch
     first = rows[0]
     # The ELBO continues from the checkpoint instead of restarting from scratch.
     assert float(resumed["target_elbo"]) > float(first["target_elbo"]) + 20
