@@ -69,7 +69,7 @@ def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None
         return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
 
     history = {}
-    is_chief = is_chief(strategy)
+    chief = is_chief(strategy)
     for epoch in range(epochs):
         for metric in model.metrics:
             metric.reset_state()
@@ -78,7 +78,7 @@ def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None
         logs = {name: float(value) for name, value in logs.items()}
         for name, value in logs.items():
             history.setdefault(name, []).append(value)
-        if verbose and is_chief:
+        if verbose and chief:
             print(f"epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items())))
     return history
 
