@@ -1,7 +1,8 @@
 """`tfvae train`: fit a VAE or ContrastiveVAE on offline data and write a run folder.
 
-The folder holds `model.keras`, TensorBoard logs (`logs/`), `metrics.json` and
-`separation.png`.
+The folder holds `model.keras`, TensorBoard logs (`logs/`), `metrics.json`,
+`separation.png`, `history.csv`, the flags (`args.json`) and, while a run is
+unfinished, its epoch checkpoints (`backup/`, used by `--resume`).
 """
 
 import datetime
