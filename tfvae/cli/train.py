@@ -81,18 +81,24 @@ def build_model(args, input_shape):
     )
 
 
+def _stream(args, split, training):
+    """Unbatched examples in the model's format: targets `{"x"}` for the VAE, pairs
+    `{"target", "background"}` for the cVAE (`--epoch-size` pairs per training epoch)."""
+    if args.model == "vae":
+        return {"x": split.target["x"]}
+    return split.pairs(seed=args.seed, epoch_size=args.epoch_size if training else None)
+
+
 def _datasets(args, train, test):
-    """(train, validation) tf.data pipelines in the model's batch format."""
+    """(train, validation) tf.data pipelines; the VAE's training stream is shuffled and
+    repeats (the pairs are shuffled by `contrastive_pairs`)."""
     import pipelines
 
-    if args.model == "vae":
-        return tuple(
-            pipelines.batch_pipeline({"x": split.target["x"]}, args.batch_size, shuffle=training, seed=args.seed, scale=False, repeat=training)
-            for split, training in ((train, True), (test, False))
-        )
+    vae = args.model == "vae"
     return tuple(
-        pipelines.batch_pipeline(split.pairs(seed=args.seed, epoch_size=size), args.batch_size, shuffle=False, scale=False)
-        for split, size in ((train, args.epoch_size), (test, None))
+        pipelines.batch_pipeline(_stream(args, split, training), args.batch_size, shuffle=vae and training,
+                                 seed=args.seed, scale=False, repeat=vae and training)
+        for split, training in ((train, True), (test, False))
     )
 
 
@@ -166,7 +172,7 @@ def _fit_multiworker(args, model, train, strategy):
     shard of the pairs (or targets) and runs the model's own train step."""
     import pipelines
 
-    stream = {"x": train.target["x"]} if args.model == "vae" else train.pairs(seed=args.seed, epoch_size=args.epoch_size)
+    stream = _stream(args, train, training=True)
 
     def dataset_fn(context):
         return pipelines.batch_pipeline(stream, args.batch_size, shuffle=args.model == "vae", seed=args.seed,
