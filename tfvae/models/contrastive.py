@@ -196,7 +196,7 @@ class ContrastiveVAE(LatentVariableModel):
         if self.mmd_weight or self.wasserstein_weight:
             q_s_b = self.salient_posterior(self.salient_encoder(x_b, training=training))
         if self.mmd_weight:
-            s_b = q_s_b.sample(seed=seeds[0])  # (B_b, d_s)
+            s_b = elbo_lib.sample_posterior(q_s_b, 1, seeds[0])[0]  # (B_b, d_s), replica-invariant noise
             terms["mmd"] = regularizers.mmd(z_b, z_t, self.mmd_bandwidths) + regularizers.mmd(
                 s_b, tf.zeros_like(s_b), self.mmd_bandwidths
             )

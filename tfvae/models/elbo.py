@@ -7,6 +7,8 @@ noise comes from stateless seeds (so a fixed seed gives a fixed estimate).
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfvae.models.replicas import local_rows, replica_position
+
 tfd = tfp.distributions
 
 
@@ -27,12 +29,10 @@ def has_analytic_kl(posterior, prior):
 def _replica_slice_of_global_noise(num_samples, local_batch, event_size, seed, dtype):
     """Standard normal noise `(S, B_local, k)`: this replica's rows of one draw for the
     whole global batch, so each example gets the same noise however many replicas
-    share the batch (MirroredStrategy splits a global batch into contiguous slices)."""
-    context = tf.distribute.get_replica_context()
-    replicas = context.num_replicas_in_sync if context is not None else 1
-    replica = context.replica_id_in_sync_group if context is not None else 0
+    share the batch."""
+    replicas, _ = replica_position()
     eps = tf.random.stateless_normal((num_samples, local_batch * replicas, event_size), seed=seed, dtype=dtype)
-    return eps[:, replica * local_batch : (replica + 1) * local_batch]
+    return local_rows(eps, local_batch, axis=1)
 
 
 def sample_posterior(posterior, num_samples, seed):

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from tfvae.models.replicas import global_batch
+
 DEFAULT_BANDWIDTHS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -25,7 +27,12 @@ def rbf_kernel(a, b, bandwidths=DEFAULT_BANDWIDTHS):
 
 def mmd(a, b, bandwidths=DEFAULT_BANDWIDTHS):
     """Biased estimate of MMD^2(P, Q) from samples `a ~ P` `(N, d)` and `b ~ Q` `(M, d)`:
-    mean k(a, a') + mean k(b, b') - 2 mean k(a, b). Zero when the samples coincide."""
+    mean k(a, a') + mean k(b, b') - 2 mean k(a, b). Zero when the samples coincide.
+
+    Under a distribution strategy `a` and `b` are each replica's rows; the estimate is
+    over the global batch (the kernel couples examples, so local estimates would
+    not average to it) and is the same on every replica."""
+    a, b = global_batch(a), global_batch(b)
     return (
         tf.reduce_mean(rbf_kernel(a, a, bandwidths))
         + tf.reduce_mean(rbf_kernel(b, b, bandwidths))

@@ -11,6 +11,8 @@ the VAE loss.
 import keras
 import tensorflow as tf
 
+from tfvae.models.replicas import global_batch, local_rows
+
 
 @keras.saving.register_keras_serializable(package="tfvae")
 class TCDiscriminator(keras.layers.Layer):
@@ -47,17 +49,21 @@ class TCDiscriminator(keras.layers.Layer):
 def permute_dims(s, z, seed):
     """Samples of q(s) q(z): pairs each z with the s of another example of the batch.
 
+    Under a distribution strategy the permutation runs over the global batch (each
+    replica takes its rows), so the samples are those of one device.
+
     Args:
-        s: tensor `(B, d_s)`.
+        s: tensor `(B, d_s)`, this replica's rows.
         z: tensor `(B, d_z)`.
         seed: stateless seed `(2,)`.
 
     Returns:
         Tensor `(B, d_s + d_z)`.
     """
+    s_all = global_batch(s)  # (B * replicas, d_s)
     # A random permutation as the argsort of uniform noise (graph- and XLA-friendly).
-    perm = tf.argsort(tf.random.stateless_uniform(tf.shape(s)[:1], seed=seed))
-    return tf.concat([tf.gather(s, perm), z], axis=-1)
+    perm = tf.argsort(tf.random.stateless_uniform(tf.shape(s_all)[:1], seed=seed))
+    return tf.concat([local_rows(tf.gather(s_all, perm), tf.shape(s)[0]), z], axis=-1)
 
 
 def total_correlation(discriminator, joint):
