@@ -8,6 +8,7 @@ second copy of the step. Under one-machine strategies `model.fit` is the way.
 
 import json
 import os
+import shutil
 
 import tensorflow as tf
 
@@ -40,8 +41,20 @@ def choose_strategy(name="auto"):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
-def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None, verbose=True):
+def fit_distributed(
+    model, dataset_fn, *, epochs, steps_per_epoch, strategy=None, verbose=True, checkpoint_dir=None, checkpoint_every=None
+):
     """Trains `model` with its own `train_step` under `strategy` (multi-worker safe).
+
+    With `checkpoint_dir`, the whole training state (weights, every optimizer's
+    slots and step, the noise generator, the metric accumulators and the input
+    iterator's position) is saved every `checkpoint_every` steps and at each epoch
+    end, and a call that finds a checkpoint there continues from it: a run killed
+    at any point resumes at the step of its last checkpoint and ends at exactly
+    `epochs * steps_per_epoch` optimizer steps, with the batches and noise an
+    uninterrupted run would have used. Checkpoint files are written under a
+    temporary name and renamed, so a crash while writing leaves the previous one
+    readable. The folder is removed when training finishes.
 
     Args:
         model: a tfvae model built and compiled inside `strategy.scope()`.
@@ -53,15 +66,27 @@ def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None
         steps_per_epoch: int.
         strategy: optional; defaults to the model's.
         verbose: bool. Print one line of metrics per epoch (chief only).
+        checkpoint_dir: str or None. Where to keep the training state (a folder
+            every worker can read; only the chief's copy is kept).
+        checkpoint_every: int or None. Also save every this many steps (None:
+            at epoch ends only).
 
     Returns:
-        Dict metric name -> list of per-epoch values, like `History.history`.
+        Dict metric name -> list of per-epoch values, like `History.history` (after
+        a resume: the epochs this call ran, the first one partial).
     """
+    if checkpoint_every is not None and int(checkpoint_every) < 1:
+        raise ValueError(f"checkpoint_every must be a positive number of steps, got {checkpoint_every}.")
     strategy = strategy or model.distribute_strategy
     with strategy.scope():
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
     iterator = iter(strategy.distribute_datasets_from_function(dataset_fn))
+    chief = is_chief(strategy)
+    manager = _checkpoint_manager(model, iterator, checkpoint_dir, strategy) if checkpoint_dir else None
+    latest = tf.train.latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
+    if latest:  # the chief's copy, read by every worker
+        manager.checkpoint.restore(latest).assert_consumed()
 
     @tf.function
     def train_step(iterator):
@@ -69,18 +94,61 @@ def fit_distributed(model, dataset_fn, *, epochs, steps_per_epoch, strategy=None
         return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
 
     history = {}
-    chief = is_chief(strategy)
-    for epoch in range(epochs):
-        for metric in model.metrics:
-            metric.reset_state()
-        for _ in range(steps_per_epoch):
-            logs = train_step(iterator)
+    step, total = int(model.optimizer.iterations.numpy()), epochs * steps_per_epoch
+    while step < total:
+        if step % steps_per_epoch == 0:
+            for metric in model.metrics:
+                metric.reset_state()
+        logs = train_step(iterator)
+        step += 1
+        epoch_end = step % steps_per_epoch == 0
+        if manager is not None and (epoch_end or (checkpoint_every and step % int(checkpoint_every) == 0)):
+            _save(manager, checkpoint_dir, strategy, step)
+        if not epoch_end:
+            continue
         logs = {name: float(value) for name, value in logs.items()}
         for name, value in logs.items():
             history.setdefault(name, []).append(value)
         if verbose and chief:
-            print(f"epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items())))
+            print(f"epoch {step // steps_per_epoch}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items())))
+    if manager is not None and chief:
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return history
+
+
+def training_state(model):
+    """Every variable a resumed run needs: the model's (noise generator included),
+    every optimizer's it holds (a TC discriminator's own, say) and the metric
+    accumulators, in a fixed order."""
+    import keras
+
+    optimizers = [model.optimizer] + [
+        value for value in vars(model).values() if isinstance(value, keras.optimizers.Optimizer) and value is not model.optimizer
+    ]
+    variables = list(model.variables) + [v for o in optimizers for v in o.variables]
+    variables += [v for metric in model.metrics for v in metric.variables]
+    return [v.value for v in variables]
+
+
+def _checkpoint_manager(model, iterator, directory, strategy):
+    """A `tf.train.CheckpointManager` over `training_state(model)` and the iterator,
+    writing to `directory` on the chief and to a scratch folder on other workers
+    (every worker must take part in a multi-worker save)."""
+    checkpoint = tf.train.Checkpoint(state=training_state(model), iterator=iterator)
+    return tf.train.CheckpointManager(checkpoint, _write_dir(directory, strategy), max_to_keep=2)
+
+
+def _write_dir(directory, strategy):
+    if is_chief(strategy):
+        return directory
+    resolver = strategy.cluster_resolver
+    return os.path.join(directory, f".{resolver.task_type}-{resolver.task_id}")
+
+
+def _save(manager, directory, strategy, step):
+    manager.save(checkpoint_number=step)
+    if not is_chief(strategy):
+        shutil.rmtree(_write_dir(directory, strategy), ignore_errors=True)
 
 
 def is_chief(strategy):
