@@ -8,6 +8,7 @@ records at once (`tf.io.parse_example` + `tf.io.decode_raw`) and holds only a fe
 batches in memory, whatever the size on disk.
 """
 
+import fnmatch
 import json
 import os
 
@@ -20,7 +21,7 @@ from pipelines.sources import as_examples, check_fields
 SPEC_FILE = "spec.json"
 
 
-def write_tfrecords(data, directory, examples_per_shard=10_000, prefix="shard", overwrite=False):
+def write_tfrecords(data, directory, examples_per_shard=10_000, prefix="shard", overwrite=False, on_batch=None):
     """Writes `data` as TFRecord shards plus `spec.json` into `directory`.
 
     Args:
@@ -31,6 +32,8 @@ def write_tfrecords(data, directory, examples_per_shard=10_000, prefix="shard", 
         examples_per_shard: int. Examples per file.
         prefix: str. Shard file name prefix.
         overwrite: bool. Replace shards written there before; otherwise refuse.
+        on_batch: optional callable, called with the number of examples of each
+            batch once it is written (e.g. to advance a progress bar).
 
     Returns:
         List of the shard paths written.
@@ -49,6 +52,8 @@ def write_tfrecords(data, directory, examples_per_shard=10_000, prefix="shard", 
                 writer, count = _next_shard(writer, shards, count, directory, prefix)
             writer.write(record.tobytes())
             count += 1
+        if on_batch is not None:
+            on_batch(len(next(iter(batch.values()))))
     if writer is None:
         raise ValueError("nothing to write: the source has no examples.")
     writer.close()
@@ -62,7 +67,9 @@ def read_tfrecords(directory, shuffle_files=False, seed=None, input_context=None
     """Streams shards written by `write_tfrecords` as unbatched example dicts.
 
     Args:
-        directory: str. Holds the shards and `spec.json`.
+        directory: str. Holds the shards and `spec.json`; or a shard file or glob
+            of shard files there (e.g. `"shards/shard-0000[0-3].tfrecord"`): only
+            those are read.
         shuffle_files: bool. Shuffle the shard order (each epoch, under `seed`).
         seed: int or None.
         input_context: optional `tf.distribute.InputContext`; this worker then reads
@@ -76,15 +83,21 @@ def read_tfrecords(directory, shuffle_files=False, seed=None, input_context=None
         cardinality.
 
     Raises:
-        FileNotFoundError: no `spec.json` in `directory`.
+        FileNotFoundError: no `spec.json` in `directory` (or beside the matched
+            files), or no shard matches.
         ValueError: fewer shards than input pipelines.
     """
+    directory, pattern = _directory_and_pattern(directory)
     path = os.path.join(directory, SPEC_FILE)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path!r} not found: write shards with pipelines.write_tfrecords first.")
     with open(path) as f:
         spec = json.load(f)
     shards = spec["shards"]
+    if pattern is not None:
+        shards = [s for s in shards if fnmatch.fnmatchcase(s["file"], pattern)]
+        if not shards:
+            raise FileNotFoundError(f"no shard in {directory!r} matches {pattern!r}.")
     if input_context is not None and input_context.num_input_pipelines > 1:
         pipelines = input_context.num_input_pipelines
         if len(shards) < pipelines:
@@ -105,6 +118,14 @@ def read_tfrecords(directory, shuffle_files=False, seed=None, input_context=None
     data = records.batch(int(parse_batch)).map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     num_examples = sum(s["num_examples"] for s in shards)
     return data.unbatch().apply(tf.data.experimental.assert_cardinality(num_examples))
+
+
+def _directory_and_pattern(path):
+    """`(directory, None)` for a folder; `(folder, file pattern)` for a shard file or glob."""
+    folder, name = os.path.split(path)
+    if os.path.isfile(path) or any(char in name for char in "*?["):
+        return folder, name
+    return path, None
 
 
 def _numpy_batches(data, batch_size=4096):

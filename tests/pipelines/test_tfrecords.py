@@ -99,3 +99,15 @@ def test_shuffled_file_order_is_reproducible_under_a_seed(tmp_path):
     ]
     np.testing.assert_array_equal(orders[0], orders[1])
     assert not np.array_equal(orders[0], orders[2])
+
+
+def test_a_shard_file_or_glob_reads_only_those_shards(tmp_path):
+    written = []
+    pipelines.write_tfrecords(_fields(), str(tmp_path), examples_per_shard=10, on_batch=written.append)
+    assert sum(written) == 25
+    some = pipelines.read_tfrecords(str(tmp_path / "shard-0000[02].tfrecord"))
+    assert int(some.cardinality()) == 15
+    assert sorted(_read_all(some)["label"]) == list(range(10)) + list(range(20, 25))
+    assert int(pipelines.read_tfrecords(str(tmp_path / "shard-00001.tfrecord")).cardinality()) == 10
+    with pytest.raises(FileNotFoundError, match="no shard"):
+        pipelines.read_tfrecords(str(tmp_path / "other-*.tfrecord"))

@@ -1,10 +1,46 @@
-"""Datasets the command line can train on, all available offline."""
+"""Datasets the command line can train on, all available offline, and the flags that pick one."""
 
 import pipelines
 
 CONTRASTIVE = ("mnist_on_grass", "synthetic")
 PLAIN = ("mnist_subset", "digits_8x8")
 DATASETS = CONTRASTIVE + PLAIN
+SETS = ("target", "background")
+
+
+def parse_digits(text):
+    """Digit classes `D,D,...` (e.g. `0,1`), or `all` (returned as None).
+
+    Raises:
+        ValueError: text that is not comma-separated integers or `all`.
+    """
+    if text in ("", "all"):
+        return None
+    return tuple(int(d) for d in text.split(","))
+
+
+def add_selection_arguments(parser):
+    """Declares `--split`, `--set`, `--digits` and `--seed`: which examples of a
+    built-in dataset a `tfvae data` command reads."""
+    parser.add_argument("--split", choices=("train", "test"), default="train")
+    parser.add_argument("--set", choices=SETS, default="target",
+                        help="the target examples (with labels and any ground truth) or the background-only set")
+    parser.add_argument("--digits", type=parse_digits, default=(0, 1), metavar="D,D,...|all",
+                        help="mnist_on_grass digit classes (default 0,1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the dataset's split, composition or generation")
+
+
+def select(args, name):
+    """The example fields (dict of numpy arrays) that `add_selection_arguments`' flags choose.
+
+    Raises:
+        SystemExit: `--set background` of a dataset without one.
+    """
+    train, test = load(name, args.digits, args.seed)
+    fields = getattr(train if args.split == "train" else test, args.set)
+    if not fields:
+        raise SystemExit(f"tfvae data: {name} has no {args.set} set; datasets with one: {', '.join(CONTRASTIVE)}.")
+    return fields
 
 
 def load(name, digits=None, seed=0):

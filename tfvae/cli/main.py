@@ -3,7 +3,31 @@
 import argparse
 import sys
 
-from tfvae.cli import train, tune
+from tfvae.cli import config, data_inspect, data_write, evaluate, export, train, tune
+
+#: `(name, module, help)` of each top-level command; a module declares its flags in
+#: `add_arguments(parser)` and does its job in `run(args)`.
+COMMANDS = (
+    ("train", train, "train a model on built-in offline data"),
+    ("tune", tune, "search latent sizes and learning rate with Keras Tuner"),
+    ("evaluate", evaluate, "evaluate a trained run on its test split; write evaluation.json and figures"),
+    ("export", export, "export a trained run as a TensorFlow SavedModel"),
+)
+
+#: The sub-commands of `tfvae data`.
+DATA_COMMANDS = (
+    ("write", data_write, "write a built-in dataset as TFRecord shards"),
+    ("inspect", data_inspect, "summarize a built-in dataset or TFRecord shards"),
+)
+
+
+def _add_command(commands, name, module, help):
+    """Adds one leaf command with its flags, `--config` and its `run` function."""
+    parser = commands.add_parser(name, help=help, description=module.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.add_arguments(parser)
+    config.add_config_argument(parser)
+    parser.set_defaults(run=module.run)
 
 
 def build_parser():
@@ -13,19 +37,20 @@ def build_parser():
         description="Variational autoencoders that separate foreground from background signal.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    train_parser = commands.add_parser("train", help="train a model on built-in offline data")
-    train.add_arguments(train_parser)
-    train_parser.set_defaults(run=train.run)
-    tune_parser = commands.add_parser("tune", help="search latent sizes and learning rate with Keras Tuner")
-    tune.add_arguments(tune_parser)
-    tune_parser.set_defaults(run=tune.run)
+    for name, module, help in COMMANDS:
+        _add_command(commands, name, module, help)
+    data = commands.add_parser("data", help="write or inspect TFRecord shards of the built-in datasets",
+                               description="Write or inspect TFRecord shards of the built-in datasets.")
+    actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    for name, module, help in DATA_COMMANDS:
+        _add_command(actions, name, module, help)
     return parser
 
 
 def main(argv=None):
     """Parses `argv` and runs the chosen command; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = config.parse_args(parser, argv)
     if args.command is None:
         parser.print_help()
         return 2

@@ -10,23 +10,23 @@ import json
 import os
 
 from tfvae.cli import data as cli_data
+from tfvae.cli import report, run_folder
 from tfvae.distribute import is_chief, choose_strategy, fit_distributed
 
 
-def _digits(text):
-    if text in ("", "all"):
-        return None
-    return tuple(int(d) for d in text.split(","))
+def _units(text):
+    """Comma-separated layer widths, e.g. `256,128`."""
+    return tuple(int(u) for u in text.split(","))
 
 
 def add_arguments(parser):
     """Declares the flags of `tfvae train`."""
     parser.add_argument("--model", choices=("cvae", "vae"), default="cvae", help="contrastive VAE or plain VAE")
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass")
-    parser.add_argument("--digits", type=_digits, default=(0, 1),
+    parser.add_argument("--digits", type=cli_data.parse_digits, default=(0, 1), metavar="D,D,...|all",
                         help="mnist_on_grass digit classes, e.g. 0,1 (the default, as in contrastive PCA) or 'all'")
     parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
-    parser.add_argument("--hidden-units", type=lambda t: tuple(int(u) for u in t.split(",")), default=None,
+    parser.add_argument("--hidden-units", type=_units, default=None, metavar="UNITS,UNITS,...",
                         help="mlp widths, e.g. 256,128")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "poisson", "negative_binomial"),
@@ -44,7 +44,8 @@ def add_arguments(parser):
                         help="target/background pairs per epoch (the smaller set repeats)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the data (split, composition, pairing, shuffling), the weights and the model's noise")
     parser.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
     parser.add_argument("--strategy", choices=("auto", "none", "mirrored", "multiworker"), default="auto",
                         help="auto: MirroredStrategy with more than one GPU; multiworker: TF_CONFIG cluster")
@@ -102,48 +103,6 @@ def _datasets(args, train, test):
     )
 
 
-def evaluate(model, train, test, seed=0):
-    """The run's test metrics (floats), for either model."""
-    import numpy as np
-
-    from tfvae import metrics
-
-    target = test.target
-    report = {"test_target_elbo": float(np.mean(model.elbo(target["x"], seed=seed)))}
-    if hasattr(model, "separate"):
-        report.update(
-            metrics.separation_report(
-                model, target["x"], target.get("label"), target.get("background"), target.get("foreground"), prefix="test_"
-            )
-        )
-        if "background" in target:
-            report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
-    elif "label" in target:
-        latent = model.encode(target["x"]).mean().numpy()
-        report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
-        report.update({f"test_latent_{k}": v for k, v in metrics.kmeans_agreement(latent, target["label"]).items()})
-    return report
-
-
-def save_figure(model, test, path, columns=8):
-    """separation.png: target / reconstruction (/ background / foreground) rows and the
-    salient (or latent) embedding coloured by label."""
-    from tfvae import plots
-
-    x = test.target["x"]
-    if len(x.shape) != 4:
-        return None  # tabular data: no images to show
-    if hasattr(model, "separate"):
-        parts = model.separate(x[:columns])
-        rows = {"target": x, **parts}
-        rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground")}
-        embedding = model.salient_embedding(x)
-    else:
-        rows = {"target": x, "reconstruction": model.reconstruct(x[:columns]).numpy()}
-        embedding = model.encode(x).mean().numpy()
-    return plots.separation_figure(rows, embedding, test.target.get("label"), path=path, columns=columns)
-
-
 def _fit(args, model, train, test, out):
     """`model.fit` with TensorBoard, epoch checkpoints and a CSV history."""
     import keras
@@ -160,7 +119,7 @@ def _fit(args, model, train, test, out):
             # Epoch checkpoints with the optimizer state; the previous one is kept
             # while the next is written, so a crash mid-write loses nothing.
             keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
-            keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+            keras.callbacks.CSVLogger(os.path.join(out, run_folder.HISTORY_FILE), append=True),
         ],
         shuffle=False,  # the tf.data pipelines shuffle, seeded
         verbose=2,
@@ -187,22 +146,14 @@ def _run_arguments(args, out):
     Raises:
         SystemExit: resuming a folder without a run, or starting over an unfinished one.
     """
-    import argparse
-
-    flags_path, backup = os.path.join(out, "args.json"), os.path.join(out, "backup")
     if args.resume:
-        if not os.path.exists(flags_path):
-            raise SystemExit(f"tfvae train: --resume needs a run folder with args.json; {out!r} has none.")
-        with open(flags_path) as f:
-            saved = json.load(f)
-        saved["digits"] = tuple(saved["digits"]) if saved["digits"] else None
-        saved["hidden_units"] = tuple(saved["hidden_units"]) if saved["hidden_units"] else None
-        return argparse.Namespace(**{**saved, "resume": True, "out": out})
-    if os.path.exists(backup):
+        saved = run_folder.load_flags(out, "tfvae train --resume")
+        saved.resume, saved.out = True, out
+        return saved
+    if os.path.exists(os.path.join(out, "backup")):
         raise SystemExit(f"tfvae train: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
     os.makedirs(out, exist_ok=True)
-    with open(flags_path, "w") as f:
-        json.dump({k: v for k, v in vars(args).items() if k not in ("run", "resume")}, f, indent=2)
+    run_folder.save_flags(args, out)
     return args
 
 
@@ -226,11 +177,11 @@ def run(args):
             return None  # the chief writes the run folder
     else:
         _fit(args, model, train, test, out)
-    model.save(os.path.join(out, "model.keras"))
-    report = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, **evaluate(model, train, test, args.seed)}
+    model.save(os.path.join(out, run_folder.MODEL_FILE))
+    metrics = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, **report.evaluate(model, train, test, args.seed)}
     with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(report, f, indent=2)
-    save_figure(model, test, os.path.join(out, "separation.png"))
-    print(json.dumps(report, indent=2))
+        json.dump(metrics, f, indent=2)
+    report.save_figure(model, test, os.path.join(out, "separation.png"))
+    print(json.dumps(metrics, indent=2))
     print(f"run written to {out}")
-    return report
+    return metrics

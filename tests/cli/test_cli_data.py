@@ -1,0 +1,67 @@
+"""`tfvae data write` and `tfvae data inspect`: built-in datasets to TFRecord shards and back."""
+
+import json
+
+import numpy as np
+import pytest
+
+import pipelines
+from tfvae.cli import data_inspect
+from tfvae.cli.main import build_parser, main
+
+
+def inspect(*argv):
+    args = build_parser().parse_args(["data", "inspect", *argv])
+    return data_inspect.run(args)
+
+
+def test_written_shards_inspect_like_the_dataset(tmp_path):
+    x, y = pipelines.digits_8x8("test", seed=2)
+    assert main(["data", "write", "digits_8x8", "--split", "test", "--seed", "2", "--shards", "3", "--out", str(tmp_path)]) == 0
+    spec = json.loads((tmp_path / "spec.json").read_text())
+    assert [shard["num_examples"] for shard in spec["shards"]] == [120, 120, len(x) - 240]
+    assert sum(1 for _ in tmp_path.glob("*.tfrecord")) == 3
+
+    from_shards = inspect(str(tmp_path))
+    assert from_shards == inspect("digits_8x8", "--split", "test", "--seed", "2")
+    assert from_shards["num_examples"] == len(x)
+    assert from_shards["fields"] == {
+        "x": {"dtype": "float32", "shape": [8, 8, 1], "min": float(x.min()), "max": float(x.max())},
+        "label": {"dtype": "int64", "shape": [], "min": 0, "max": 9},
+    }
+    assert from_shards["label_counts"] == dict(enumerate(np.bincount(y).tolist()))
+
+    two = inspect(str(tmp_path / "shard-0000[01].tfrecord"))  # a glob of some shards
+    assert two["num_examples"] == 240
+
+
+def test_background_set_of_a_contrastive_dataset(tmp_path):
+    assert main(["data", "write", "synthetic", "--set", "background", "--out", str(tmp_path)]) == 0
+    summary = inspect(str(tmp_path))
+    assert summary["num_examples"] == len(pipelines.synthetic_subgroups(seed=0).background["x"])
+    assert set(summary["fields"]) == {"x"} and "label_counts" not in summary
+
+
+def test_write_refuses_what_it_cannot_do(tmp_path):
+    main(["data", "write", "synthetic", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="already holds TFRecord shards"):
+        main(["data", "write", "synthetic", "--out", str(tmp_path)])
+    assert main(["data", "write", "synthetic", "--out", str(tmp_path), "--overwrite", "--shards", "2"]) == 0
+    assert len(json.loads((tmp_path / "spec.json").read_text())["shards"]) == 2
+    with pytest.raises(SystemExit, match="digits_8x8 has no background set"):
+        main(["data", "write", "digits_8x8", "--set", "background", "--out", str(tmp_path / "b")])
+    with pytest.raises(SystemExit, match=r"--shards must be between 1 and the number of examples \(400\); got 401"):
+        main(["data", "write", "synthetic", "--shards", "401", "--out", str(tmp_path / "c")])
+    with pytest.raises(SystemExit, match="--out is required"):
+        main(["data", "write", "synthetic"])
+
+
+def test_write_takes_its_flags_from_a_config(tmp_path):
+    (tmp_path / "write.yaml").write_text(f"out: {tmp_path / 'shards'}\nshards: 2\nsplit: test\n")
+    assert main(["data", "write", "synthetic", "--config", str(tmp_path / "write.yaml")]) == 0
+    assert inspect(str(tmp_path / "shards"))["num_examples"] == 400
+
+
+def test_inspect_names_what_it_cannot_read(tmp_path):
+    with pytest.raises(SystemExit, match="neither a built-in dataset .* nor TFRecord shards"):
+        inspect(str(tmp_path / "nothing"))

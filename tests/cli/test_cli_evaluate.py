@@ -1,0 +1,80 @@
+"""`tfvae train` -> `tfvae evaluate` -> `tfvae export` round trips on tiny offline data."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfvae.cli import data as cli_data
+from tfvae.cli import report
+from tfvae.cli.main import main
+
+TINY = ["--architecture", "mlp", "--hidden-units", "16", "--epochs", "1", "--epoch-size", "128", "--batch-size", "32"]
+
+
+def _test_metrics(path):
+    return {key: value for key, value in json.loads(path.read_text()).items() if key.startswith("test_")}
+
+
+def test_vae_run_evaluates_to_its_training_metrics_and_exports(tmp_path):
+    run = tmp_path / "run"
+    assert main(["train", "--model", "vae", "--dataset", "digits_8x8", "--latent-dim", "2", "--likelihood", "bernoulli",
+                 *TINY, "--seed", "3", "--out", str(run)]) == 0
+    assert main(["evaluate", str(run), "--out", str(tmp_path / "evaluation")]) == 0
+    trained, evaluated = _test_metrics(run / "metrics.json"), _test_metrics(tmp_path / "evaluation" / "evaluation.json")
+    assert set(evaluated) == set(trained) >= {"test_target_elbo", "test_latent_silhouette", "test_latent_ari"}
+    assert evaluated == pytest.approx(trained, rel=1e-6)  # the run's seed (3) and test split by default
+    assert json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())["seed"] == 3
+    for name in ("latent_scatter.png", "separation.png", "training_curves.png"):
+        assert (tmp_path / "evaluation" / name).stat().st_size > 0
+
+    with pytest.raises(SystemExit, match=r"shape \(8, 8, 1\); mnist_subset has \(28, 28, 1\)"):
+        main(["evaluate", str(run), "--dataset", "mnist_subset", "--out", str(tmp_path / "other")])
+
+    assert main(["export", str(run)]) == 0
+    exported = tf.saved_model.load(str(run / "saved_model"))
+    x = cli_data.load("digits_8x8", seed=3)[1].target["x"][:16]
+    model = keras.models.load_model(run / "model.keras")
+    np.testing.assert_allclose(exported.encode(tf.constant(x))["mean"].numpy(), model.encode(x).mean().numpy(), atol=1e-5)
+    assert {"serve", "encode", "decode"} <= set(exported.signatures)
+
+
+def test_contrastive_run_evaluates_and_exports(tmp_path):
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", "synthetic", "--background-dim", "3", *TINY, "--out", str(run)]) == 0
+    assert main(["evaluate", str(run)]) == 0  # into the run folder
+    trained, evaluated = _test_metrics(run / "metrics.json"), _test_metrics(run / "evaluation.json")
+    assert {"test_salient_silhouette", "test_background_silhouette", "test_target_elbo"} <= set(evaluated)
+    assert evaluated == pytest.approx(trained, rel=1e-6)
+    assert (run / "latent_scatter.png").exists() and (run / "training_curves.png").exists()
+    assert not (run / "separation.png").exists()  # tabular data: no images
+
+    # Another seed changes the Monte-Carlo ELBO only.
+    assert main(["evaluate", str(run), "--seed", "1", "--out", str(tmp_path / "seed1")]) == 0
+    reseeded = _test_metrics(tmp_path / "seed1" / "evaluation.json")
+    assert reseeded["test_target_elbo"] != evaluated["test_target_elbo"]
+    assert reseeded["test_salient_silhouette"] == evaluated["test_salient_silhouette"]
+
+    with pytest.raises(SystemExit, match="needs a dataset with a background set"):
+        main(["evaluate", str(run), "--dataset", "digits_8x8"])
+
+    assert main(["export", str(run), "--out", str(tmp_path / "saved")]) == 0
+    exported = tf.saved_model.load(str(tmp_path / "saved"))
+    x = cli_data.load("synthetic")[1].target["x"][:16]
+    model = keras.models.load_model(run / "model.keras")
+    np.testing.assert_allclose(exported.serve(tf.constant(x)).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "export"])
+def test_commands_need_a_run_folder(tmp_path, command):
+    with pytest.raises(SystemExit, match="args.json" if command == "evaluate" else "model.keras"):
+        main([command, str(tmp_path)])
+
+
+def test_history_of_a_resumed_run_keeps_the_last_row_per_epoch(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss,val_loss\n0,5.0,6.0\n1,4.0,5.0\n1,3.5,4.5\n2,3.0,NA\n")
+    assert report.read_history(path) == {"epoch": [0.0, 1.0, 2.0], "loss": [5.0, 3.5, 3.0],
+                                         "val_loss": [6.0, 4.5, pytest.approx(float("nan"), nan_ok=True)]}

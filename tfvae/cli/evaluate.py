@@ -1,0 +1,83 @@
+"""`tfvae evaluate`: test metrics and figures of a run folder written by `tfvae train`.
+
+Loads `RUN_DIR/model.keras` and the run's flags (`args.json`), evaluates on the
+run's test split (the same metrics as the run's `metrics.json`) and writes into
+`--out` (default `RUN_DIR`): `evaluation.json`, `latent_scatter.png` (the salient
+embedding of a cVAE, the latent means of a VAE, coloured by label),
+`training_curves.png` (every term of `history.csv`, training and validation) and,
+for image data, `separation.png`.
+"""
+
+import argparse
+import json
+import os
+
+from tfvae.cli import data as cli_data
+from tfvae.cli import report, run_folder
+
+PROG = "tfvae evaluate"
+STAGES = ("data", "model", "metrics", "figures")
+
+
+def add_arguments(parser):
+    """Declares the flags of `tfvae evaluate`."""
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by tfvae train")
+    parser.add_argument("--dataset", choices=cli_data.DATASETS, default=argparse.SUPPRESS,
+                        help="evaluate on this dataset's test split instead of the run's (same input shape)")
+    parser.add_argument("--digits", type=cli_data.parse_digits, default=argparse.SUPPRESS, metavar="D,D,...|all",
+                        help="mnist_on_grass digit classes (default: the run's)")
+    parser.add_argument("--seed", type=int, default=argparse.SUPPRESS,
+                        help="seed of the Monte-Carlo ELBO (default: the run's --seed); "
+                             "the data are always split and generated with the run's seed")
+    parser.add_argument("--out", default=None, help="folder for evaluation.json and the figures (default: RUN_DIR)")
+
+
+def run(args):
+    """Evaluates the run and writes its files; returns the contents of `evaluation.json`."""
+    import keras
+
+    flags = run_folder.load_flags(args.run_dir, PROG)
+    dataset = getattr(args, "dataset", flags.dataset)
+    digits = getattr(args, "digits", flags.digits)
+    seed = getattr(args, "seed", flags.seed)
+    out = args.out or args.run_dir
+    if flags.model == "cvae" and dataset not in cli_data.CONTRASTIVE:
+        raise SystemExit(f"{PROG}: a cvae run needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
+    print(f"{PROG}: {args.run_dir} on the {dataset} test split; stages: {', '.join(STAGES)}")
+    progress = keras.utils.Progbar(len(STAGES), unit_name="stage")
+    train, test = cli_data.load(dataset, digits, flags.seed)
+    progress.add(1)
+    model = run_folder.load_model(args.run_dir, PROG)
+    shape = tuple(test.target["x"].shape[1:])
+    if shape != tuple(model.data_shape):
+        raise SystemExit(f"{PROG}: the model takes inputs of shape {tuple(model.data_shape)}; {dataset} has {shape}.")
+    keras.utils.set_random_seed(seed)
+    progress.add(1)
+    results = {"run": args.run_dir, "model": flags.model, "dataset": dataset, "seed": seed,
+               **report.evaluate(model, train, test, seed)}
+    progress.add(1)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "evaluation.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    written = ["evaluation.json", *_figures(model, test, args.run_dir, out)]
+    progress.add(1)
+    print(json.dumps(results, indent=2))
+    print(f"written to {out}: {', '.join(written)}")
+    return results
+
+
+def _figures(model, test, run_dir, out):
+    """Writes the PNGs that apply to this run; returns their file names."""
+    from tfvae import plots
+
+    x, labels = test.target["x"], test.target.get("label")
+    title = "salient embedding" if hasattr(model, "salient_embedding") else "latent means"
+    plots.latent_scatter(report.latent_embedding(model, x), labels, os.path.join(out, "latent_scatter.png"), title=title)
+    written = ["latent_scatter.png"]
+    if report.save_figure(model, test, os.path.join(out, "separation.png")) is not None:
+        written.append("separation.png")
+    history = os.path.join(run_dir, run_folder.HISTORY_FILE)
+    if os.path.exists(history):  # a multi-worker run logs no history
+        plots.training_curves(report.read_history(history), os.path.join(out, "training_curves.png"))
+        written.append("training_curves.png")
+    return written

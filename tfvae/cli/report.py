@@ -1,0 +1,92 @@
+"""The test metrics and figures of a trained model, shared by `tfvae train` and `tfvae evaluate`."""
+
+import csv
+
+import numpy as np
+
+
+def evaluate(model, train, test, seed=0):
+    """The run's test metrics (floats), for either model.
+
+    Args:
+        model: a trained `tfvae.VAE` or `tfvae.ContrastiveVAE`.
+        train: `pipelines.ContrastiveData`, the training split (its background set
+            gives the mean-crop baseline).
+        test: `pipelines.ContrastiveData`, the test split.
+        seed: int. Seed of the Monte-Carlo ELBO.
+
+    Returns:
+        Dict of floats: `test_target_elbo` and the separation (cVAE) or latent
+        clustering (VAE, with labels) metrics.
+    """
+    from tfvae import metrics
+
+    target = test.target
+    report = {"test_target_elbo": float(np.mean(model.elbo(target["x"], seed=seed)))}
+    if hasattr(model, "separate"):
+        report.update(
+            metrics.separation_report(
+                model, target["x"], target.get("label"), target.get("background"), target.get("foreground"), prefix="test_"
+            )
+        )
+        if "background" in target:
+            report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
+    elif "label" in target:
+        latent = latent_embedding(model, target["x"])
+        report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
+        report.update({f"test_latent_{k}": v for k, v in metrics.kmeans_agreement(latent, target["label"]).items()})
+    return report
+
+
+def latent_embedding(model, x):
+    """Posterior means: the salient embedding of a cVAE, the latent of a VAE; `(N, d)`."""
+    if hasattr(model, "salient_embedding"):
+        return model.salient_embedding(x)
+    return model.encode(x).mean().numpy()
+
+
+def save_figure(model, test, path, columns=8):
+    """separation.png: target / reconstruction (/ background / foreground) rows and the
+    salient (or latent) embedding coloured by label; None for tabular data.
+
+    Args:
+        model: a trained `tfvae.VAE` or `tfvae.ContrastiveVAE`.
+        test: `pipelines.ContrastiveData`, the test split.
+        path: str. Where to save the PNG.
+        columns: int. Images per row.
+
+    Returns:
+        The matplotlib `Figure`, or None when the examples are not images.
+    """
+    from tfvae import plots
+
+    x = test.target["x"]
+    if len(x.shape) != 4:
+        return None  # tabular data: no images to show
+    if hasattr(model, "separate"):
+        parts = model.separate(x[:columns])
+        rows = {"target": x, **parts}
+        rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground")}
+    else:
+        rows = {"target": x, "reconstruction": model.reconstruct(x[:columns]).numpy()}
+    return plots.separation_figure(rows, latent_embedding(model, x), test.target.get("label"), path=path, columns=columns)
+
+
+def read_history(path):
+    """The columns of a Keras `CSVLogger` file as `{name: [float, ...]}`, one value per
+    epoch; when a resumed run logged an epoch twice, its last row counts.
+
+    Raises:
+        ValueError: the file holds no rows.
+    """
+    with open(path, newline="") as f:
+        rows = {int(row["epoch"]): row for row in csv.DictReader(f)}  # later rows replace earlier ones
+    if not rows:
+        raise ValueError(f"{path!r} holds no epochs.")
+    ordered = [rows[epoch] for epoch in sorted(rows)]
+    return {name: [_number(row[name]) for row in ordered] for name in ordered[0]}
+
+
+def _number(text):
+    """A CSV cell as a float; NaN where the logger wrote nothing ("" or "NA")."""
+    return float("nan") if text in ("", "NA", None) else float(text)
