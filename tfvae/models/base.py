@@ -29,6 +29,12 @@ class LatentVariableModel(keras.Model):
             off; set False for speed once the data is known to be clean.
         seed: int or None. Seed of the model's noise generator.
         **kwargs: passed to `keras.Model`.
+
+    Attributes:
+        kl_scale: non-trainable float32 scalar variable (initially 1) multiplying
+            the KL weight; `tfvae.callbacks.KLWarmup` assigns it between steps.
+            Saved with the model; created in `__init__`, so a model built under a
+            `tf.distribute` strategy's scope gets a mirrored variable.
     """
 
     #: Key of the examples in dict batches given to the evaluation methods.
@@ -50,6 +56,8 @@ class LatentVariableModel(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.term_trackers = []
+        # A variable, so compiled steps read its current value without retracing.
+        self.kl_scale = self.add_weight(shape=(), initializer="ones", dtype="float32", trainable=False, name="kl_scale")
 
     def _track(self, names):
         """Creates one `Mean` tracker per named term (call once from `__init__`)."""
@@ -103,13 +111,26 @@ class LatentVariableModel(keras.Model):
         return tf.constant([int(seed), 0], dtype=tf.int32)
 
     def kl_weight(self, step=None):
-        """beta, scaled by min(1, step / kl_warmup_steps) during warm-up."""
+        """The weight of the KL term: beta * kl_scale, also scaled by
+        min(1, step / kl_warmup_steps) during the config's warm-up.
+
+        `kl_scale` (a variable, 1 unless a callback such as
+        `tfvae.callbacks.KLWarmup` assigns it) is read when the compiled step runs,
+        so changing it needs no retracing.
+
+        Args:
+            step: optional int or scalar tensor; default the optimizer's iterations.
+
+        Returns:
+            Scalar float32 tensor.
+        """
+        weight = self.beta * tf.cast(self.kl_scale, tf.float32)
         if not self.kl_warmup_steps:
-            return tf.constant(self.beta, tf.float32)
+            return weight
         if step is None:
             step = self.optimizer.iterations if self.optimizer is not None else self.kl_warmup_steps
         ramp = tf.minimum(1.0, tf.cast(step, tf.float32) / float(self.kl_warmup_steps))
-        return self.beta * ramp
+        return weight * ramp
 
     # ----------------------------------------------------------------- inputs
     def _prepare(self, x, input_shape, likelihood, name="x"):
@@ -142,6 +163,14 @@ class LatentVariableModel(keras.Model):
         if not outputs:
             raise ValueError("got no examples to evaluate.")
         return tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *outputs)
+
+    # ---------------------------------------------------------------- saving
+    def load_own_variables(self, store):
+        """Loads the model's own variables (`kl_scale`). Files saved before
+        `kl_scale` existed hold none; the model then keeps its initial 1.0."""
+        if len(store.keys()) == 0:
+            return
+        super().load_own_variables(store)
 
     # ------------------------------------------------------------- train loop
     def _loss_terms(self, data, training):

@@ -1,0 +1,210 @@
+"""tfvae.callbacks: TensorBoard summaries of VAE and ContrastiveVAE runs, the projector
+export, per-dimension KL and the KL warm-up variable."""
+
+import subprocess
+import sys
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from google.protobuf import text_format
+from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.plugins import projector
+
+import pipelines
+from tfvae import VAE, ContrastiveVAE, callbacks
+
+X, Y = pipelines.digits_8x8("train")
+SMALL = {"hidden_units": (16,)}
+
+
+def _read(run_dir):
+    """Returns tag -> (plugin name, {step: value}) for the event files of a run folder."""
+    accumulator = event_accumulator.EventAccumulator(
+        str(run_dir), size_guidance={kind: 0 for kind in event_accumulator.DEFAULT_SIZE_GUIDANCE}
+    )
+    accumulator.Reload()
+    return {
+        tag: (
+            accumulator.SummaryMetadata(tag).plugin_data.plugin_name,
+            {event.step: tf.make_ndarray(event.tensor_proto) for event in accumulator.Tensors(tag)},
+        )
+        for tag in accumulator.Tags()["tensors"]
+    }
+
+
+def _tags(run, plugin):
+    return {tag for tag, (name, _) in run.items() if name == plugin}
+
+
+def _image_size(run, tag, step):
+    """(height, width) of an image summary: TF2 stores [width, height, png]."""
+    width, height = run[tag][1][step][:2]
+    return int(height), int(width)
+
+
+def test_vae_run_logs_loss_terms_learning_rate_kl_weight_latents_and_images(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, seed=0)
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, decay_steps=2, decay_rate=0.5)
+    model.compile(keras.optimizers.Adam(schedule))
+    model.fit(X[:32], validation_data=(X[32:48],), epochs=2, batch_size=16, verbose=0,
+              callbacks=callbacks.standard_callbacks(model, tmp_path, X[:16], Y[:16]))
+
+    train = _read(tmp_path / "train")
+    assert {"epoch_loss", "epoch_elbo", "epoch_reconstruction", "epoch_kl", "epoch_learning_rate"} <= _tags(train, "scalars")
+    # Keras logs the schedule at optimizer.iterations: 2 steps per epoch.
+    np.testing.assert_allclose([train["epoch_learning_rate"][1][e] for e in (0, 1)], [5e-3, 2.5e-3], rtol=1e-6)
+    assert {"epoch_elbo", "epoch_kl"} <= _tags(_read(tmp_path / "validation"), "scalars")
+    assert _read(tmp_path / "schedule")["kl_weight"][1] == {0: 1.0, 1: 1.0}
+
+    latents = _read(tmp_path / "latents")
+    assert {"posterior_mean/z", "posterior_stddev/z"} <= _tags(latents, "histograms")
+    assert {"kl/z/dim_0", "kl/z/dim_1", "active_dims/z"} <= _tags(latents, "scalars")
+    assert set(latents["kl/z/dim_0"][1]) == {0, 1}
+
+    images = _read(tmp_path / "images")
+    assert _tags(images, "images") == {"reconstruction", "samples", "traversal"}
+    assert _image_size(images, "reconstruction", 1) == (2 * 9 - 1, 8 * 9 - 1)  # inputs over reconstructions
+    assert _image_size(images, "traversal", 1) == (2 * 9 - 1, 7 * 9 - 1)  # a row per latent dimension
+    assert _image_size(images, "samples", 1) == (2 * 9 - 1, 8 * 9 - 1)  # 16 prior samples in rows of 8
+
+
+def test_contrastive_run_logs_separation_traversal_and_exports_salient_projector(tmp_path):
+    rng = np.random.default_rng(0)
+    target, background = rng.uniform(size=(2, 32, 8, 8, 1)).astype("float32")
+    labels = np.arange(16) % 3
+    model = ContrastiveVAE((8, 8, 1), 2, 3, network_kwargs=SMALL, seed=0)
+    model.compile("adam")
+    model.fit({"target": target, "background": background}, epochs=2, batch_size=16, verbose=0,
+              callbacks=callbacks.standard_callbacks(model, tmp_path, target[:16], labels))
+
+    assert {"epoch_target_elbo", "epoch_background_kl", "epoch_learning_rate"} <= _tags(_read(tmp_path / "train"), "scalars")
+    images = _read(tmp_path / "images")
+    assert _tags(images, "images") == {"reconstruction", "samples", "separation", "traversal"}
+    assert _image_size(images, "separation", 0) == (4 * 9 - 1, 8 * 9 - 1)  # target/reconstruction/background/foreground
+    assert _image_size(images, "traversal", 0) == (2 * 9 - 1, 7 * 9 - 1)  # the 2 salient dimensions
+    latents = _read(tmp_path / "latents")
+    assert {f"kl/salient/dim_{d}" for d in range(2)} | {f"kl/background/dim_{d}" for d in range(3)} <= _tags(latents, "scalars")
+    assert {"active_dims/salient", "active_dims/background"} <= _tags(latents, "scalars")
+    assert {"posterior_mean/salient", "posterior_stddev/background"} <= _tags(latents, "histograms")
+
+    run = tmp_path / "projector"
+    assert (run / "metadata.tsv").read_text().splitlines() == [str(label) for label in labels]
+    config = text_format.Parse((run / "projector_config.pbtxt").read_text(), projector.ProjectorConfig())
+    assert config.embeddings[0].metadata_path == "metadata.tsv"
+    checkpoint = tf.train.latest_checkpoint(str(run))
+    assert checkpoint.endswith("embedding.ckpt-1")
+    exported = tf.train.load_checkpoint(checkpoint).get_tensor(config.embeddings[0].tensor_name)
+    np.testing.assert_allclose(exported, model.salient_embedding(target[:16]), rtol=1e-5, atol=1e-6)
+    assert "embedding" in _tags(_read(run), "text")
+
+
+def test_logged_per_dimension_kl_matches_the_closed_form(tmp_path):
+    # Every input gets means (1, 0, 0) and stddevs (1, 0.5, 1); by hand,
+    # KL = 0.5 (m^2 + s^2 - 1) - log s = 0.5, -0.375 + log 2 = 0.318147, 0.
+    mean, stddev = np.array([1.0, 0.0, 0.0]), np.array([1.0, 0.5, 1.0])
+    expected = [0.5, 0.318147, 0.0]
+    np.testing.assert_allclose(callbacks.per_dimension_kl(mean, stddev), expected, atol=1e-6)
+    encoder = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(6)])
+    raw_scale = np.log(np.expm1(stddev - 1e-4))  # DiagonalNormal: scale = softplus(raw) + 1e-4
+    encoder.layers[-1].set_weights([np.zeros((64, 6)), np.stack([mean, raw_scale], -1).reshape(-1)])
+    model = VAE((8, 8, 1), 3, encoder=encoder, network_kwargs=SMALL)
+    callback = callbacks.LatentHistograms(tmp_path, X[:4])
+    callback.set_model(model)
+    callback.on_epoch_end(0)
+    callback.on_train_end()
+    latents = _read(tmp_path / "latents")
+    np.testing.assert_allclose([latents[f"kl/z/dim_{d}"][1][0] for d in range(3)], expected, atol=1e-5)
+    assert latents["active_dims/z"][1][0] == 2  # the third dimension has collapsed to the prior
+
+
+def test_kl_warmup_by_epochs_sets_the_weight_the_compiled_step_uses(tmp_path):
+    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, beta=2.0, seed=0)
+    model.compile("adam")
+    history = model.fit(X[:32], epochs=3, batch_size=16, verbose=0, callbacks=[
+        # Batch-frequency logging leaves a record_if(step % 4 == 0) pushed at epoch ends.
+        keras.callbacks.TensorBoard(tmp_path / "keras", update_freq=4, write_graph=False),
+        callbacks.KLWarmup(epochs=2),
+        callbacks.KLWeightLogger(tmp_path),
+        callbacks.LatentHistograms(tmp_path, X[:8], every_n_epochs=2),
+    ]).history
+    weights = [0.0, 1.0, 2.0]  # beta * min(1, epoch / 2)
+    logged = _read(tmp_path / "schedule")["kl_weight"][1]
+    np.testing.assert_allclose([logged[e] for e in range(3)], weights)
+    assert float(model.kl_weight()) == 2.0
+    # The loss of each epoch used that epoch's weight: the traced step reads the variable.
+    for e, w in enumerate(weights):
+        np.testing.assert_allclose(history["loss"][e], -(history["reconstruction"][e] - w * history["kl"][e]), rtol=1e-4)
+    assert set(_read(tmp_path / "latents")["kl/z/dim_0"][1]) == {0, 2}  # every_n_epochs=2
+
+
+def test_kl_warmup_by_steps_ramps_from_zero_to_beta():
+    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, beta=2.0, seed=0)
+    model.compile("adam")
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: seen.append(float(model.kl_weight())))
+    model.fit(X[:32], epochs=3, batch_size=16, verbose=0, callbacks=[callbacks.KLWarmup(steps=4), record])
+    np.testing.assert_allclose(seen, 2.0 * np.array([0.0, 0.25, 0.5, 0.75, 1.0, 1.0]))
+
+
+MIRRORED = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np
+from tfvae import VAE, callbacks
+with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+    model = VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, beta=2.0, seed=0)
+    model.compile("adam")
+assert type(model.kl_scale.value).__name__ == "MirroredVariable"
+seen = []
+record = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: seen.append(float(model.kl_weight())))
+x = np.random.default_rng(0).uniform(size=(32, 8, 8, 1)).astype("float32")
+model.fit(x, epochs=2, batch_size=16, verbose=0, callbacks=[callbacks.KLWarmup(steps=2), record])
+print("ok", seen)
+"""
+
+
+def test_kl_warmup_assigns_a_mirrored_kl_scale():
+    # A subprocess: logical devices must be configured before TensorFlow starts.
+    result = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[-2] == "ok [0.0, 1.0, 2.0, 2.0]"
+
+
+def test_kl_scale_is_saved_and_files_from_before_it_still_load(tmp_path):
+    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, seed=0)
+    model.kl_scale.assign(0.25)
+    model.save(tmp_path / "m.keras")
+    assert float(keras.saving.load_model(tmp_path / "m.keras").kl_scale) == 0.25
+    model.save_weights(tmp_path / "old.weights.h5")
+    with h5py.File(tmp_path / "old.weights.h5", "a") as f:
+        del f["vars/0"]  # the model's own variables, as written before kl_scale existed
+    fresh = VAE((8, 8, 1), 2, network_kwargs=SMALL, seed=1)
+    fresh.load_weights(tmp_path / "old.weights.h5")
+    assert float(fresh.kl_scale) == 1.0
+    np.testing.assert_allclose(fresh.elbo(X[:4], seed=0), model.elbo(X[:4], seed=0), rtol=1e-6)
+
+
+def test_bad_data_models_and_arguments_raise(tmp_path):
+    with pytest.raises(ValueError, match=r"image examples \(N, H, W, C\)"):
+        callbacks.ImageSummaries(tmp_path, np.zeros((4, 30)))
+    with pytest.raises(ValueError, match="C in 1, 3 or 4"):
+        callbacks.ImageSummaries(tmp_path, np.zeros((4, 8, 8, 2)))
+    not_ours = keras.Sequential([keras.Input((30,)), keras.layers.Dense(2)])
+    with pytest.raises(TypeError, match="tfvae.VAE or tfvae.ContrastiveVAE"):
+        callbacks.LatentHistograms(tmp_path, np.zeros((4, 30))).set_model(not_ours)
+    with pytest.raises(ValueError, match="exactly one"):
+        callbacks.KLWarmup()
+    with pytest.raises(ValueError, match="every_n_epochs"):
+        callbacks.KLWeightLogger(tmp_path, every_n_epochs=0)
+    vectors = VAE((30,), 2, likelihood="normal", network_kwargs=SMALL)
+    with pytest.raises(ValueError, match="input shape"):
+        callbacks.standard_callbacks(vectors, tmp_path, np.zeros((4, 8, 8, 1)))
+    with pytest.raises(ValueError, match="3 labels for 4 examples"):
+        callbacks.standard_callbacks(vectors, tmp_path, np.zeros((4, 30)), labels=[0, 1, 2])
+    kinds = {type(c).__name__ for c in callbacks.standard_callbacks(vectors, tmp_path, np.zeros((4, 30)))}
+    assert kinds == {"TensorBoard", "KLWeightLogger", "LatentHistograms", "EmbeddingProjector"}  # no images of vectors
