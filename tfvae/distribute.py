@@ -47,14 +47,16 @@ def fit_distributed(
     """Trains `model` with its own `train_step` under `strategy` (multi-worker safe).
 
     With `checkpoint_dir`, the whole training state (weights, every optimizer's
-    slots and step, the noise generator, the metric accumulators and the input
-    iterator's position) is saved every `checkpoint_every` steps and at each epoch
-    end, and a call that finds a checkpoint there continues from it: a run killed
-    at any point resumes at the step of its last checkpoint and ends at exactly
-    `epochs * steps_per_epoch` optimizer steps, with the batches and noise an
-    uninterrupted run would have used. Checkpoint files are written under a
+    slots and step, the noise generator and the metric accumulators) is saved
+    every `checkpoint_every` steps and at each epoch end, and a call that finds a
+    checkpoint there continues from it, skipping the batches already trained on
+    (so `dataset_fn` must give the same batches each time: seed its shuffles). A
+    run killed at any point resumes at the step of its last checkpoint and ends at
+    exactly `epochs * steps_per_epoch` optimizer steps, with the batches and noise
+    an uninterrupted run would have used. Checkpoint files are written under a
     temporary name and renamed, so a crash while writing leaves the previous one
-    readable. The folder is removed when training finishes.
+    readable. The folder is removed when training finishes. (The iterator itself
+    is not checkpointed: multi-worker distributed iterators cannot be.)
 
     Args:
         model: a tfvae model built and compiled inside `strategy.scope()`.
@@ -81,12 +83,20 @@ def fit_distributed(
     with strategy.scope():
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-    iterator = iter(strategy.distribute_datasets_from_function(dataset_fn))
     chief = is_chief(strategy)
-    manager = _checkpoint_manager(model, iterator, checkpoint_dir, strategy) if checkpoint_dir else None
+    manager = _checkpoint_manager(model, checkpoint_dir, strategy) if checkpoint_dir else None
     latest = tf.train.latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
     if latest:  # the chief's copy, read by every worker
         manager.checkpoint.restore(latest).assert_consumed()
+    done = int(model.optimizer.iterations.numpy())
+
+    def resumed_dataset_fn(context):
+        # Each step takes one batch per local replica from this worker's dataset; a
+        # resumed run skips the batches already trained on.
+        local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
+        return dataset_fn(context).skip(done * local_replicas)
+
+    iterator = iter(strategy.distribute_datasets_from_function(resumed_dataset_fn))
 
     @tf.function
     def train_step(iterator):
@@ -94,7 +104,7 @@ def fit_distributed(
         return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
 
     history = {}
-    step, total = int(model.optimizer.iterations.numpy()), epochs * steps_per_epoch
+    step, total = done, epochs * steps_per_epoch
     while step < total:
         if step % steps_per_epoch == 0:
             for metric in model.metrics:
@@ -130,11 +140,11 @@ def training_state(model):
     return [v.value for v in variables]
 
 
-def _checkpoint_manager(model, iterator, directory, strategy):
-    """A `tf.train.CheckpointManager` over `training_state(model)` and the iterator,
-    writing to `directory` on the chief and to a scratch folder on other workers
-    (every worker must take part in a multi-worker save)."""
-    checkpoint = tf.train.Checkpoint(state=training_state(model), iterator=iterator)
+def _checkpoint_manager(model, directory, strategy):
+    """A `tf.train.CheckpointManager` over `training_state(model)`, writing to
+    `directory` on the chief and to a scratch folder on other workers (every worker
+    must take part in a multi-worker save)."""
+    checkpoint = tf.train.Checkpoint(state=training_state(model))
     return tf.train.CheckpointManager(checkpoint, _write_dir(directory, strategy), max_to_keep=2)
 
 
@@ -151,9 +161,19 @@ def _save(manager, directory, strategy, step):
         shutil.rmtree(_write_dir(directory, strategy), ignore_errors=True)
 
 
-def is_chief(strategy):
-    """True on the worker that writes outputs: the chief, or worker 0 without one."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:
+def is_chief(strategy=None):
+    """True on the worker that writes outputs: the chief, or worker 0 without one.
+
+    Args:
+        strategy: optional. Without one, the task is read from `TF_CONFIG` (no
+            `TF_CONFIG`: a single process, which is the chief).
+    """
+    if strategy is None:
+        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+        task_type, task_id = task.get("type"), task.get("index", 0)
+    else:
+        resolver = getattr(strategy, "cluster_resolver", None)
+        task_type, task_id = (resolver.task_type, resolver.task_id) if resolver is not None else (None, 0)
+    if not task_type:
         return True
-    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)
+    return task_type == "chief" or (task_type == "worker" and task_id == 0)

@@ -93,3 +93,42 @@ def test_two_workers_match_one_process(kind, tmp_path):
     assert max(float(np.abs(a - b).max()) for a, b in zip(w0, ws)) < 1e-5
     history = json.loads(outputs[0][0].split("HISTORY")[1])
     assert len(history["loss"]) == EPOCHS and history["loss"][-1] < history["loss"][0]
+
+
+def test_cli_trains_across_two_workers_and_the_chief_writes_the_run(tmp_path):
+    out = tmp_path / "run"
+    flags = ["--strategy", "multiworker", "--dataset", "synthetic", "--architecture", "mlp", "--hidden-units", "16",
+             "--background-dim", "4", "--epochs", "2", "--epoch-size", "256", "--batch-size", "32",
+             "--checkpoint-every", "3", "--kl-warmup-epochs", "1", "--out", str(out)]
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tfvae.cli.main", "train", *flags],
+            env={**env, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = []
+    for p in processes:
+        try:
+            outputs.append(p.communicate(timeout=300))
+        finally:
+            p.kill()
+    for p, (_, err) in zip(processes, outputs):
+        assert p.returncode == 0, err[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"test_salient_silhouette", "test_target_elbo"} <= set(metrics)
+    assert "run written to" in outputs[0][0] and "run written to" not in outputs[1][0]  # only the chief writes
+    assert not (out / "backup").exists()  # step checkpoints are removed once training finished
+    import keras
+
+    import tfvae  # noqa: F401  (registers the model classes for loading)
+
+    model = keras.models.load_model(out / "model.keras")
+    assert int(model.optimizer.iterations.numpy()) == 2 * (256 // 32)  # global steps, not per worker
+    assert model.kl_warmup_steps == 256 // 32 and float(model.kl_weight()) == 1.0  # warm-up over epoch 1, done
+    history = (out / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch,") and len(history) == 3

@@ -5,6 +5,7 @@ The folder holds `model.keras`, TensorBoard logs (`logs/`), `metrics.json`,
 unfinished, its epoch checkpoints (`backup/`, used by `--resume`).
 """
 
+import argparse
 import datetime
 import json
 import os
@@ -36,6 +37,8 @@ def add_arguments(parser):
     parser.add_argument("--salient-dim", type=int, default=2)
     parser.add_argument("--background-dim", type=int, default=8)
     parser.add_argument("--beta", type=float, default=1.0)
+    parser.add_argument("--kl-warmup-epochs", type=int, default=0,
+                        help="raise the KL weight linearly from 0 to beta over this many epochs (0: none)")
     parser.add_argument("--tc-weight", type=float, default=0.0)
     parser.add_argument("--mmd-weight", type=float, default=0.0)
     parser.add_argument("--wasserstein-weight", type=float, default=0.0)
@@ -49,6 +52,12 @@ def add_arguments(parser):
     parser.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
     parser.add_argument("--strategy", choices=("auto", "none", "mirrored", "multiworker"), default="auto",
                         help="auto: MirroredStrategy with more than one GPU; multiworker: TF_CONFIG cluster")
+    parser.add_argument("--summary-every", type=int, default=1, metavar="EPOCHS",
+                        help="TensorBoard images, latent histograms and projector every this many epochs")
+    parser.add_argument("--summary-examples", type=int, default=512,
+                        help="test targets summarized (histograms, per-dimension KL, projector)")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                        help="multiworker: also checkpoint every this many steps (model.fit checkpoints per epoch)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the interrupted run in --out from its last epoch checkpoint, with its saved flags")
 
@@ -66,6 +75,9 @@ def build_model(args, input_shape):
         likelihood=likelihood,
         posterior=args.posterior,
         beta=args.beta,
+        # The model's own ramp (in the graph, from the step count): the same under
+        # model.fit and the multi-worker loop, and it survives a resume.
+        kl_warmup_steps=args.kl_warmup_epochs * _steps_per_epoch(args),
         seed=args.seed,
         network_kwargs={"hidden_units": args.hidden_units} if args.hidden_units else None,
     )
@@ -80,6 +92,10 @@ def build_model(args, input_shape):
         wasserstein_weight=args.wasserstein_weight,
         **common,
     )
+
+
+def _steps_per_epoch(args):
+    return -(-args.epoch_size // args.batch_size)
 
 
 def _stream(args, split, training):
@@ -103,32 +119,43 @@ def _datasets(args, train, test):
     )
 
 
-def _fit(args, model, train, test, out):
-    """`model.fit` with TensorBoard, epoch checkpoints and a CSV history."""
+def _callbacks(args, model, test, out):
+    """TensorBoard summaries of held-out targets, epoch checkpoints and the CSV history."""
     import keras
 
+    from tfvae import callbacks
+
+    examples = test.target["x"][: args.summary_examples]
+    labels = test.target["label"][: args.summary_examples] if "label" in test.target else None
+    chosen = callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
+    return chosen + [
+        # Epoch checkpoints with the optimizer state; the previous one is kept
+        # while the next is written, so a crash mid-write loses nothing.
+        keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
+        keras.callbacks.CSVLogger(os.path.join(out, run_folder.HISTORY_FILE), append=True),
+    ]
+
+
+def _fit(args, model, train, test, out):
+    """`model.fit` with `_callbacks`."""
     train_data, test_data = _datasets(args, train, test)
     model.fit(
         train_data,
         validation_data=test_data,
         epochs=args.epochs,
         # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
-        steps_per_epoch=-(-args.epoch_size // args.batch_size) if args.model == "vae" else None,
-        callbacks=[
-            keras.callbacks.TensorBoard(os.path.join(out, "logs")),
-            # Epoch checkpoints with the optimizer state; the previous one is kept
-            # while the next is written, so a crash mid-write loses nothing.
-            keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
-            keras.callbacks.CSVLogger(os.path.join(out, run_folder.HISTORY_FILE), append=True),
-        ],
+        steps_per_epoch=_steps_per_epoch(args) if args.model == "vae" else None,
+        callbacks=_callbacks(args, model, test, out),
         shuffle=False,  # the tf.data pipelines shuffle, seeded
         verbose=2,
     )
 
 
-def _fit_multiworker(args, model, train, strategy):
+def _fit_multiworker(args, model, train, strategy, out):
     """Training across TF_CONFIG workers (Keras `fit` cannot): each worker streams its
-    shard of the pairs (or targets) and runs the model's own train step."""
+    shard of the pairs (or targets) and runs the model's own train step, with
+    checkpoints in `out/backup` (per epoch and every `--checkpoint-every` steps) that a
+    restarted cluster resumes from."""
     import pipelines
 
     stream = _stream(args, train, training=True)
@@ -137,7 +164,26 @@ def _fit_multiworker(args, model, train, strategy):
         return pipelines.batch_pipeline(stream, args.batch_size, shuffle=args.model == "vae", seed=args.seed,
                                         scale=False, repeat=True, drop_remainder=True, input_context=context)
 
-    fit_distributed(model, dataset_fn, epochs=args.epochs, steps_per_epoch=args.epoch_size // args.batch_size, strategy=strategy)
+    steps = args.epoch_size // args.batch_size
+    history = fit_distributed(model, dataset_fn, epochs=args.epochs, steps_per_epoch=steps, strategy=strategy,
+                              checkpoint_dir=os.path.join(out, "backup"), checkpoint_every=args.checkpoint_every)
+    if is_chief(strategy):
+        _append_history(history, args.epochs, os.path.join(out, run_folder.HISTORY_FILE))
+
+
+def _append_history(history, epochs, path):
+    """Appends the last `len(history[...])` epochs to a CSVLogger-style file."""
+    import csv
+
+    names = sorted(history)
+    ran = len(history[names[0]]) if names else 0
+    new = not os.path.exists(path)
+    with open(path, "a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(["epoch", *names])
+        for i in range(ran):
+            writer.writerow([epochs - ran + i, *(history[name][i] for name in names)])
 
 
 def _run_arguments(args, out):
@@ -148,8 +194,10 @@ def _run_arguments(args, out):
     """
     if args.resume:
         saved = run_folder.load_flags(out, "tfvae train --resume")
-        saved.resume, saved.out = True, out
-        return saved
+        # Flags added since the run was written keep their defaults.
+        return argparse.Namespace(**{**vars(args), **vars(saved), "resume": True, "out": out})
+    if not is_chief():
+        return args  # the chief checks and writes the run folder
     if os.path.exists(os.path.join(out, "backup")):
         raise SystemExit(f"tfvae train: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
     os.makedirs(out, exist_ok=True)
@@ -172,7 +220,7 @@ def run(args):
         model = build_model(args, train.target["x"].shape[1:])
         model.compile(keras.optimizers.Adam(args.learning_rate))
     if args.strategy == "multiworker":
-        _fit_multiworker(args, model, train, strategy)
+        _fit_multiworker(args, model, train, strategy, out)
         if not is_chief(strategy):
             return None  # the chief writes the run folder
     else:
