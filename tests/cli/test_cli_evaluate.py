@@ -65,6 +65,10 @@ def test_contrastive_run_evaluates_and_exports(tmp_path):
     x = cli_data.load("synthetic")[1].target["x"][:16]
     model = keras.models.load_model(run / "model.keras")
     np.testing.assert_allclose(exported.serve(tf.constant(x)).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-4)
+    assert {"serve", "encode", "decode", "separate"} <= set(exported.signatures)
+    np.testing.assert_allclose(exported.encode(tf.constant(x))["salient_mean"].numpy(), model.salient_embedding(x), atol=1e-5)
+    parts = exported.separate(tf.constant(x))
+    np.testing.assert_allclose(parts["foreground"].numpy(), model.separate(x)["foreground"], atol=1e-5)
 
 
 @pytest.mark.parametrize("command", ["evaluate", "export"])

@@ -1,9 +1,10 @@
 """`tfvae export`: a run's trained model as a TensorFlow SavedModel for serving.
 
-A VAE is written by its own `export()`, with `serve` (reconstruction), `encode`
-(posterior mean and stddev) and `decode` (likelihood mean) signatures; a
-ContrastiveVAE by Keras's default export, with `serve` (reconstruction) only.
-Load the result with `tf.saved_model.load(path)`.
+Written by the model's own `export()`: a VAE with `serve` (reconstruction),
+`encode` (posterior mean and stddev) and `decode` (likelihood mean) signatures; a
+ContrastiveVAE with `serve`, `encode` (both posteriors), `decode(s, z)` and
+`separate` (reconstruction, background, foreground). Load the result with
+`tf.saved_model.load(path)`.
 """
 
 import os
@@ -21,12 +22,8 @@ def add_arguments(parser):
 
 def run(args):
     """Exports the run's model; returns the SavedModel folder."""
-    import tensorflow as tf
-
     model = run_folder.load_model(args.run_dir, PROG)
     out = args.out or os.path.join(args.run_dir, "saved_model")
-    # Keras infers the serving input from a first call, which a loaded model never
-    # had; the input signature says it instead.
-    model.export(out, input_signature=[tf.TensorSpec((None, *model.data_shape), tf.float32)], verbose=False)
+    model.export(out, verbose=False)
     print(f"SavedModel written to {out}")
     return out

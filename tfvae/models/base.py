@@ -172,6 +172,24 @@ class LatentVariableModel(keras.Model):
             return
         super().load_own_variables(store)
 
+    # ---------------------------------------------------------------- export
+    def _export_endpoints(self):
+        """Dict signature name -> `(function, input_signature)`; subclasses implement."""
+        raise NotImplementedError
+
+    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
+        """Writes a TensorFlow SavedModel with the model's signatures (see each
+        model's `_export_endpoints`; `serve` is the reconstruction). It works on a
+        freshly loaded model too: the signatures state their input shapes. Other
+        formats go to `keras.Model.export`."""
+        if format != "tf_saved_model":
+            return super().export(filepath, format=format, verbose=verbose, **kwargs)
+        archive = keras.export.ExportArchive()
+        archive.track(self)
+        for name, (function, signature) in self._export_endpoints().items():
+            archive.add_endpoint(name, function, input_signature=signature)
+        archive.write_out(filepath, verbose=verbose)
+
     # ------------------------------------------------------------- train loop
     def _loss_terms(self, data, training):
         """Returns a dict of named terms with a scalar `"loss"`; subclasses implement."""

@@ -239,6 +239,26 @@ class ContrastiveVAE(LatentVariableModel):
             )
         return self._update_trackers(terms)
 
+    # ---------------------------------------------------------------- export
+    def _export_endpoints(self):
+        """`serve` (reconstruction), `encode` (means and stddevs of both posteriors),
+        `decode` (likelihood mean of `(s, z)`) and `separate` for `export`."""
+        x_spec = tf.TensorSpec((None, *self.data_shape), tf.float32)
+        s_spec = tf.TensorSpec((None, self.salient_dim), tf.float32)
+        z_spec = tf.TensorSpec((None, self.background_dim), tf.float32)
+
+        def encode(x):
+            q_s, q_z = self._posteriors(x)
+            return {"salient_mean": q_s.mean(), "salient_stddev": q_s.stddev(),
+                    "background_mean": q_z.mean(), "background_stddev": q_z.stddev()}
+
+        return {
+            "serve": (lambda x: self.call(x), [x_spec]),
+            "encode": (encode, [x_spec]),
+            "decode": (lambda s, z: self.decode(s, z).mean(), [s_spec, z_spec]),
+            "separate": (self._separate_batch, [x_spec]),
+        }
+
     # ------------------------------------------------------ user-facing API
     def salient_embedding(self, x, batch_size=256):
         """Posterior means of s, a numpy array `(N, salient_dim)`."""
@@ -256,15 +276,16 @@ class ContrastiveVAE(LatentVariableModel):
             posterior means), `"background"` (mean of p(x|0, z)) and `"foreground"`
             (reconstruction - background).
         """
-
-        def split(xb, _):
-            q_s, q_z = self._posteriors(xb)
-            s, z = q_s.mean(), q_z.mean()
-            reconstruction = self.decode(s, z).mean()
-            background = self.decode(tf.zeros_like(s), z).mean()
-            return {"reconstruction": reconstruction, "background": background, "foreground": reconstruction - background}
-
+        split = lambda xb, _: self._separate_batch(xb)
         return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
+
+    def _separate_batch(self, x):
+        """`separate` of one prepared batch, as tensors."""
+        q_s, q_z = self._posteriors(x)
+        s, z = q_s.mean(), q_z.mean()
+        reconstruction = self.decode(s, z).mean()
+        background = self.decode(tf.zeros_like(s), z).mean()
+        return {"reconstruction": reconstruction, "background": background, "foreground": reconstruction - background}
 
     def elbo(self, x, num_samples=None, seed=None, batch_size=256):
         """Per-example target ELBO with both latents, `(N,)` nats (beta not applied)."""

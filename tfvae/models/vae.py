@@ -146,13 +146,9 @@ class VAE(LatentVariableModel):
         return likelihood.sample(seed=self.noise_seed(None if seed is None else seed + 1))
 
     # ------------------------------------------------------------- export
-    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
-        """Writes a SavedModel with `serve` (reconstruction), `encode` (posterior mean
-        and stddev) and `decode` (likelihood mean) signatures."""
-        if format != "tf_saved_model":
-            return super().export(filepath, format=format, verbose=verbose, **kwargs)
-        archive = keras.export.ExportArchive()
-        archive.track(self)
+    def _export_endpoints(self):
+        """`serve` (reconstruction), `encode` (posterior mean and stddev) and `decode`
+        (likelihood mean) for `export`."""
         x_spec = tf.TensorSpec((None, *self.data_shape), tf.float32)
         z_spec = tf.TensorSpec((None, self.latent_dim), tf.float32)
 
@@ -160,10 +156,11 @@ class VAE(LatentVariableModel):
             q = self.posterior(self.encoder(x))
             return {"mean": q.mean(), "stddev": q.stddev()}
 
-        archive.add_endpoint("serve", lambda x: self.call(x), input_signature=[x_spec])
-        archive.add_endpoint("encode", encode, input_signature=[x_spec])
-        archive.add_endpoint("decode", lambda z: self.decode(z).mean(), input_signature=[z_spec])
-        archive.write_out(filepath, verbose=verbose)
+        return {
+            "serve": (lambda x: self.call(x), [x_spec]),
+            "encode": (encode, [x_spec]),
+            "decode": (lambda z: self.decode(z).mean(), [z_spec]),
+        }
 
     # ------------------------------------------------------------- config
     def get_config(self):
