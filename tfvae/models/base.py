@@ -227,11 +227,15 @@ class LatentVariableModel(keras.Model):
         return value
 
     def train_step(self, data):
+        """One minibatch step (eq. 2.15): the loss terms under a tape, a gradient step
+        of the main optimizer, any auxiliary step (a TC discriminator's), then the
+        trackers. Returns the dict of metric results `fit` logs."""
         terms = self.minimize(self.optimizer, lambda: self._loss_terms(data, training=True), self._trainable_for_loss())
         terms.update(self._auxiliary_step(terms))
         return self._update_trackers(terms)
 
     def test_step(self, data):
+        """The loss terms of one held-out batch, without updates (the `val_*` metrics)."""
         return self._update_trackers(self._loss_terms(data, training=False))
 
     def _update_trackers(self, terms):

@@ -232,6 +232,7 @@ class ContrastiveVAE(LatentVariableModel):
         return {"tc_discriminator_loss": loss}
 
     def test_step(self, data):
+        """Held-out loss terms, and the TC discriminator's loss on the batch."""
         terms = self._loss_terms(data, training=False)
         if self.discriminator is not None:
             terms["tc_discriminator_loss"] = regularizers.discriminator_loss(
