@@ -25,7 +25,7 @@ VARIANTS = (
     ("VAE (latent = salient + background dims)", ["--model", "vae"]),
     ("ContrastiveVAE", []),
     ("ContrastiveVAE + TC", ["--tc-weight", "5"]),
-    ("ContrastiveVAE + MMD", ["--mmd-weight", None]),  # None: the --mmd-weight flag
+    ("ContrastiveVAE + MMD", ["--mmd-weight", None]),  # None: the --mmd-weight flag of this script
     ("ContrastiveVAE + Wasserstein", ["--wasserstein-weight", "10"]),
 )
 COLUMNS = (
@@ -37,13 +37,14 @@ COLUMNS = (
 )
 
 
-def contrastive_pca(train, test, seed=0):
-    """cPCA to 2-D: fit on train target/background, alpha chosen from the package's grid
-    by train silhouette (favourable to cPCA: it sees the labels), applied to test."""
+def contrastive_pca(train, test, seed=0, n_components=2):
+    """cPCA to `n_components` (the salient size): fit on train target/background, alpha
+    chosen from the package's grid by train silhouette (favourable to cPCA: it sees
+    the labels), applied to test."""
     from contrastive import CPCA
 
     flat = lambda a: a.reshape(len(a), -1).astype("float64")
-    cpca = CPCA(n_components=2)
+    cpca = CPCA(n_components=n_components)
     cpca.fit(flat(train.target["x"]), flat(train.background["x"]))
     best = None
     for alpha in np.logspace(-1, 3, 13):
@@ -63,7 +64,7 @@ def _cell(report, key):
     return f"{report[key]:.3f}" if key in report else "—"
 
 
-def run_setting(digits, args):
+def run_setting(digits, salient_dim, args):
     """All rows for one digit setting; returns the markdown lines."""
     tag = "01" if digits == "0,1" else "all"
     train, test = cli_data.load("mnist_on_grass", None if digits == "all" else tuple(int(d) for d in digits.split(",")), args.seed)
@@ -74,9 +75,9 @@ def run_setting(digits, args):
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
         base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out]
         if "vae" in flags:
-            base += ["--latent-dim", str(args.salient_dim + args.background_dim)]
+            base += ["--latent-dim", str(salient_dim + args.background_dim)]
         start = time.perf_counter()
-        cli_main.main(base + ["--salient-dim", str(args.salient_dim), "--background-dim", str(args.background_dim)] + flags)
+        cli_main.main(base + ["--salient-dim", str(salient_dim), "--background-dim", str(args.background_dim)] + flags)
         with open(os.path.join(out, "metrics.json")) as f:
             report = json.load(f)
         if "test_latent_silhouette" in report:  # the VAE: its latents stand in for salient ones
@@ -85,11 +86,12 @@ def run_setting(digits, args):
         rows.append((name, report, time.perf_counter() - start))
     if not args.only:
         start = time.perf_counter()
-        cpca = contrastive_pca(train, test, args.seed)
+        cpca = contrastive_pca(train, test, args.seed, salient_dim)
         rows.insert(1, (f"contrastive PCA (alpha {cpca['alpha']:.3g})", cpca, time.perf_counter() - start))
     baseline = metrics.mean_background_mse(train.target["background"], test.target["background"])
     lines = [
-        f"### digits {digits}: {len(train.target['x'])} train / {len(test.target['x'])} test targets",
+        f"### digits {digits}: {len(train.target['x'])} train / {len(test.target['x'])} test targets, "
+        f"salient dimension {salient_dim} (contrastive PCA components {salient_dim})",
         "",
         "| method | " + " | ".join(c for c, _ in COLUMNS) + " | seconds |",
         "|---|" + "---:|" * (len(COLUMNS) + 1),
@@ -103,21 +105,25 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--digits", nargs="+", default=["0,1", "all"])
     parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--salient-dim", type=int, default=2)
+    parser.add_argument("--salient-dim", type=int, nargs="+", default=[2],
+                        help="one per --digits setting (or one for all)")
     parser.add_argument("--background-dim", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", default="runs/separation-benchmark")
     parser.add_argument("--only", nargs="*", default=None, help="run only the rows whose name contains one of these")
-    parser.add_argument("--mmd-weight", default="1000", help="MMD weight of the +MMD row")
+    parser.add_argument("--mmd-weight", default="10", help="MMD weight of the +MMD row")
     parser.add_argument("--out", default=None, help="markdown file for the table")
     args = parser.parse_args()
+    if len(args.salient_dim) not in (1, len(args.digits)):
+        parser.error("give one --salient-dim, or one per --digits setting")
+    salient_dims = args.salient_dim * len(args.digits) if len(args.salient_dim) == 1 else args.salient_dim
     lines = []
-    for digits in args.digits:
-        lines += run_setting(digits, args)
+    for digits, salient_dim in zip(args.digits, salient_dims):
+        lines += run_setting(digits, salient_dim, args)
         print("\n".join(lines), flush=True)
     if args.out:
         command = "python benchmarks/separation.py " + " ".join(
-            f"--{k.replace('_', '-')} {' '.join(v) if isinstance(v, list) else v}" for k, v in vars(args).items() if v is not None
+            f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in vars(args).items() if v is not None
         )
         header = [
             "# Separation benchmark: mnist_on_grass",
