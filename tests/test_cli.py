@@ -37,3 +37,17 @@ def test_train_contrastive_on_tabular_data(tmp_path):
 def test_contrastive_model_needs_a_background_set(tmp_path):
     with pytest.raises(SystemExit, match="needs a dataset with a background set"):
         main(["train", "--dataset", "digits_8x8", "--out", str(tmp_path)])
+
+
+def test_verbose_flag_picks_the_keras_output(monkeypatch):
+    import argparse
+
+    from tfvae.cli import train
+
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)
+    assert train._verbosity(parser.parse_args(["--verbose", "1"])) == 1
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    assert train._verbosity(parser.parse_args([])) == 2  # logs and pipes get one line per epoch
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert train._verbosity(parser.parse_args([])) == 1  # a terminal gets the progress bar

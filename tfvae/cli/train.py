@@ -58,6 +58,9 @@ def add_arguments(parser):
                         help="test targets summarized (histograms, per-dimension KL, projector)")
     parser.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
                         help="multiworker: also checkpoint every this many steps (model.fit checkpoints per epoch)")
+    parser.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="auto",
+                        help="Keras fit output: 1 a progress bar, 2 one line per epoch, 0 silent; "
+                             "auto: a bar on a terminal, lines otherwise (logs)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the interrupted run in --out from its last epoch checkpoint, with its saved flags")
 
@@ -147,8 +150,17 @@ def _fit(args, model, train, test, out):
         steps_per_epoch=_steps_per_epoch(args) if args.model == "vae" else None,
         callbacks=_callbacks(args, model, test, out),
         shuffle=False,  # the tf.data pipelines shuffle, seeded
-        verbose=2,
+        verbose=_verbosity(args),
     )
+
+
+def _verbosity(args):
+    """Keras `verbose` from `--verbose`."""
+    import sys
+
+    if args.verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    return int(args.verbose)
 
 
 def _fit_multiworker(args, model, train, strategy, out):
