@@ -67,13 +67,15 @@ def _cell(report, key):
 def run_setting(digits, salient_dim, args):
     """All rows for one digit setting; returns the markdown lines."""
     tag = "01" if digits == "0,1" else "all"
-    train, test = cli_data.load("mnist_on_grass", None if digits == "all" else tuple(int(d) for d in digits.split(",")), args.seed)
+    chosen = None if digits == "all" else tuple(int(d) for d in digits.split(","))
+    train, test = cli_data.load("mnist_on_grass", chosen, args.seed, args.composites)
     rows = []
     variants = [(name, flags) for name, flags in VARIANTS if not args.only or any(o in name for o in args.only)]
     for name, flags in variants:
         flags = [args.mmd_weight if f is None else f for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
-        base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out]
+        base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out,
+                "--composites", str(args.composites)]
         if "vae" in flags:
             base += ["--latent-dim", str(salient_dim + args.background_dim)]
         start = time.perf_counter()
@@ -109,6 +111,7 @@ def main():
                         help="one per --digits setting (or one for all)")
     parser.add_argument("--background-dim", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--composites", type=int, default=5, help="training targets per digit (see tfvae train)")
     parser.add_argument("--runs", default="runs/separation-benchmark")
     parser.add_argument("--only", nargs="*", default=None, help="run only the rows whose name contains one of these")
     parser.add_argument("--mmd-weight", default="10", help="MMD weight of the +MMD row")

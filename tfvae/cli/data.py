@@ -43,14 +43,18 @@ def select(args, name):
     return fields
 
 
-def load(name, digits=None, seed=0):
+def load(name, digits=None, seed=0, composites=1):
     """Returns `(train, test)` as `pipelines.ContrastiveData`.
+
+    `composites` (mnist_on_grass only) puts each training digit over that many grass
+    crops (`pipelines.mnist_on_grass`); the test split keeps one per digit.
 
     Plain datasets (no background set) come with an empty `background` dict, so only
     the VAE can train on them.
     """
     if name == "mnist_on_grass":
-        return tuple(pipelines.mnist_on_grass(split, digits=digits, seed=seed) for split in ("train", "test"))
+        return (pipelines.mnist_on_grass("train", digits=digits, seed=seed, composites=composites),
+                pipelines.mnist_on_grass("test", digits=digits, seed=seed))
     if name == "synthetic":
         return pipelines.synthetic_subgroups(seed=seed), pipelines.synthetic_subgroups(seed=seed + 1)
     if name in PLAIN:

@@ -26,6 +26,9 @@ def add_arguments(parser):
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass")
     parser.add_argument("--digits", type=cli_data.parse_digits, default=(0, 1), metavar="D,D,...|all",
                         help="mnist_on_grass digit classes, e.g. 0,1 (the default, as in contrastive PCA) or 'all'")
+    parser.add_argument("--composites", type=int, default=5,
+                        help="mnist_on_grass: training targets per digit, each over its own grass crop "
+                             "(more grass per digit against memorizing; the test split keeps 1)")
     parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
     parser.add_argument("--hidden-units", type=_units, default=None, metavar="UNITS,UNITS,...",
                         help="mlp widths, e.g. 256,128")
@@ -226,7 +229,7 @@ def run(args):
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     args = _run_arguments(args, out)
     keras.utils.set_random_seed(args.seed)
-    train, test = cli_data.load(args.dataset, args.digits, args.seed)
+    train, test = cli_data.load(args.dataset, args.digits, args.seed, args.composites)
     strategy = choose_strategy(args.strategy)
     with strategy.scope():
         model = build_model(args, train.target["x"].shape[1:])
