@@ -59,26 +59,23 @@ def _free_ports(n):
     return ports
 
 
-def _weights(path):
-    with np.load(path) as f:
-        return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
-
-
-@pytest.mark.parametrize("kind", ["vae", "cvae"])
-def test_two_workers_match_one_process(kind, tmp_path):
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+def _start_workers(command, count=2):
+    """Starts `command` (a list) in `count` processes, each with its TF_CONFIG task."""
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(count)]}
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    processes = [
+    return [
         subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, kind, str(tmp_path / f"worker{i}.npz"), "2"],
+            [sys.executable, *command(i)],
             env={**env, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for i in range(2)
+        for i in range(count)
     ]
-    single = subprocess.run([sys.executable, "-c", SCRIPT, kind, str(tmp_path / "single.npz"), "1"],
-                            env=env, capture_output=True, text=True, timeout=300)
+
+
+def _finish(processes):
+    """Waits for every process; returns their `(stdout, stderr)`, asserting success."""
     outputs = []
     for p in processes:
         try:
@@ -87,6 +84,21 @@ def test_two_workers_match_one_process(kind, tmp_path):
             p.kill()
     for p, (_, err) in zip(processes, outputs):
         assert p.returncode == 0, err[-3000:]
+    return outputs
+
+
+def _weights(path):
+    with np.load(path) as f:
+        return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
+
+
+@pytest.mark.parametrize("kind", ["vae", "cvae"])
+def test_two_workers_match_one_process(kind, tmp_path):
+    processes = _start_workers(lambda i: ["-c", SCRIPT, kind, str(tmp_path / f"worker{i}.npz"), "2"])
+    env = {**{k: v for k, v in os.environ.items() if k != "TF_CONFIG"}, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    single = subprocess.run([sys.executable, "-c", SCRIPT, kind, str(tmp_path / "single.npz"), "1"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    outputs = _finish(processes)
     assert single.returncode == 0, single.stderr[-3000:]
     w0, w1, ws = (_weights(tmp_path / f"{name}.npz") for name in ("worker0", "worker1", "single"))
     assert max(float(np.abs(a - b).max()) for a, b in zip(w0, w1)) == 0.0
@@ -100,25 +112,7 @@ def test_cli_trains_across_two_workers_and_the_chief_writes_the_run(tmp_path):
     flags = ["--strategy", "multiworker", "--dataset", "synthetic", "--architecture", "mlp", "--hidden-units", "16",
              "--background-dim", "4", "--epochs", "2", "--epoch-size", "256", "--batch-size", "32",
              "--checkpoint-every", "3", "--kl-warmup-epochs", "1", "--out", str(out)]
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
-    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tfvae.cli.main", "train", *flags],
-            env={**env, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for i in range(2)
-    ]
-    outputs = []
-    for p in processes:
-        try:
-            outputs.append(p.communicate(timeout=300))
-        finally:
-            p.kill()
-    for p, (_, err) in zip(processes, outputs):
-        assert p.returncode == 0, err[-3000:]
+    outputs = _finish(_start_workers(lambda i: ["-m", "tfvae.cli.main", "train", *flags]))
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_target_elbo"} <= set(metrics)
     assert "run written to" in outputs[0][0] and "run written to" not in outputs[1][0]  # only the chief writes
