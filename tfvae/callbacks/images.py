@@ -4,12 +4,11 @@ import numpy as np
 import tensorflow as tf
 
 from tfvae.callbacks.grids import chunk, image_grid, to_unit
-from tfvae.callbacks.summaries import EpochSummaries, as_examples
-from tfvae.callbacks.views import latent_view
+from tfvae.callbacks.summaries import ExampleSummaries
 from tfvae.plots import foreground_for_display
 
 
-class ImageSummaries(EpochSummaries):
+class ImageSummaries(ExampleSummaries):
     """Every N epochs, writes image grids of a fixed batch of image examples.
 
     Each tag holds one grid picture:
@@ -62,8 +61,7 @@ class ImageSummaries(EpochSummaries):
         seed=0,
         subdir="images",
     ):
-        super().__init__(log_dir, subdir, every_n_epochs)
-        self.examples = as_examples(examples)
+        super().__init__(log_dir, subdir, examples, every_n_epochs)
         if self.examples.ndim != 4 or self.examples.shape[-1] not in (1, 3, 4):
             raise ValueError(
                 "ImageSummaries needs image examples (N, H, W, C) with C in 1, 3 or 4, "
@@ -78,11 +76,6 @@ class ImageSummaries(EpochSummaries):
             value_range = (min(0.0, float(self.examples.min())), max(1.0, float(self.examples.max())))
         self.value_range = tuple(float(v) for v in value_range)
         self.seed = int(seed)
-        self._view = None
-
-    def set_model(self, model):
-        super().set_model(model)
-        self._view = latent_view(model, self.examples)
 
     def write_summaries(self, epoch):
         view, x = self._view, self.examples

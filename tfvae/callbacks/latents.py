@@ -4,8 +4,7 @@ posterior-collapse signal."""
 import numpy as np
 import tensorflow as tf
 
-from tfvae.callbacks.summaries import EpochSummaries, as_examples
-from tfvae.callbacks.views import latent_view
+from tfvae.callbacks.summaries import ExampleSummaries
 
 
 def per_dimension_kl(mean, stddev):
@@ -25,7 +24,7 @@ def per_dimension_kl(mean, stddev):
     return 0.5 * (mean**2 + stddev**2 - 1.0) - np.log(stddev)
 
 
-class LatentHistograms(EpochSummaries):
+class LatentHistograms(ExampleSummaries):
     """Every N epochs, summarizes the posteriors of a fixed batch of examples.
 
     For each latent group (`VAE`: `z`; `ContrastiveVAE`: `salient`, `background`):
@@ -51,14 +50,8 @@ class LatentHistograms(EpochSummaries):
     """
 
     def __init__(self, log_dir, examples, every_n_epochs=1, *, active_threshold=0.01, subdir="latents"):
-        super().__init__(log_dir, subdir, every_n_epochs)
-        self.examples = as_examples(examples)
+        super().__init__(log_dir, subdir, examples, every_n_epochs)
         self.active_threshold = float(active_threshold)
-        self._view = None
-
-    def set_model(self, model):
-        super().set_model(model)
-        self._view = latent_view(model, self.examples)
 
     def write_summaries(self, epoch):
         for group, (mean, stddev) in self._view.posterior_moments(self.examples).items():

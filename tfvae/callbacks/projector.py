@@ -6,14 +6,13 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins import projector
 
-from tfvae.callbacks.summaries import EpochSummaries, as_examples
-from tfvae.callbacks.views import latent_view
+from tfvae.callbacks.summaries import ExampleSummaries
 
 #: Checkpoint key of the embedding variable (a `tf.train.Checkpoint` attribute).
 TENSOR_NAME = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
 
 
-class EmbeddingProjector(EpochSummaries):
+class EmbeddingProjector(ExampleSummaries):
     """Every N epochs, exports the posterior means of the primary latent (`VAE`: z;
     `ContrastiveVAE`: salient s) of fixed examples to TensorBoard's projector.
 
@@ -35,16 +34,11 @@ class EmbeddingProjector(EpochSummaries):
     """
 
     def __init__(self, log_dir, examples, labels=None, every_n_epochs=1, *, subdir="projector"):
-        super().__init__(log_dir, subdir, every_n_epochs)
-        self.examples = as_examples(examples)
+        super().__init__(log_dir, subdir, examples, every_n_epochs)
         self.labels = None if labels is None else np.asarray(labels).reshape(-1)
         if self.labels is not None and len(self.labels) != len(self.examples):
             raise ValueError(f"got {len(self.labels)} labels for {len(self.examples)} examples.")
-        self._view = self._manager = self._variable = None
-
-    def set_model(self, model):
-        super().set_model(model)
-        self._view = latent_view(model, self.examples)
+        self._manager = self._variable = None
 
     def write_summaries(self, epoch):
         embedding = self._view.posterior_moments(self.examples)[self._view.primary][0]  # (N, k)

@@ -6,6 +6,8 @@ import os
 import keras
 import tensorflow as tf
 
+from tfvae.callbacks.views import latent_view
+
 
 class EpochSummaries(keras.callbacks.Callback):
     """Writes `tf.summary` data to `log_dir/subdir` after epochs 0, N, 2N, ...
@@ -55,6 +57,27 @@ class EpochSummaries(keras.callbacks.Callback):
     def write_summaries(self, epoch):
         """Writes this callback's summaries for `epoch`; subclasses implement."""
         raise NotImplementedError
+
+
+class ExampleSummaries(EpochSummaries):
+    """An `EpochSummaries` over a fixed batch of examples, seen through the model's
+    `LatentView` (`self._view`, set when Keras attaches the model).
+
+    Args:
+        log_dir: str or path. The TensorBoard log directory.
+        subdir: str. This callback's run folder under `log_dir`.
+        examples: array `(N, *input_shape)` (targets for a `ContrastiveVAE`).
+        every_n_epochs: int. Write after epochs 0, N, 2N, ...
+    """
+
+    def __init__(self, log_dir, subdir, examples, every_n_epochs=1):
+        super().__init__(log_dir, subdir, every_n_epochs)
+        self.examples = as_examples(examples)
+        self._view = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._view = latent_view(model, self.examples)
 
 
 def as_examples(examples, name="examples"):

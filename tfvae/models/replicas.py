@@ -33,7 +33,10 @@ def global_batch(t):
 
 
 def local_rows(t, local_batch, axis=0):
-    """This replica's contiguous slice of a global-batch tensor along `axis`."""
-    _, replica = replica_position()
+    """This replica's contiguous slice of a global-batch tensor along `axis` (`t`
+    itself outside a strategy, so one device adds no op to the step)."""
+    replicas, replica = replica_position()
+    if replicas == 1:
+        return t
     begin = replica * local_batch
     return tf.gather(t, tf.range(begin, begin + local_batch), axis=axis)
