@@ -12,12 +12,13 @@ from tfvae.callbacks.kl_weight import KLWeightLogger
 from tfvae.callbacks.latents import LatentHistograms, per_dimension_kl
 from tfvae.callbacks.projector import EmbeddingProjector
 from tfvae.callbacks.standard import standard_callbacks
-from tfvae.callbacks.summaries import EpochSummaries
+from tfvae.callbacks.summaries import EpochSummaries, ExampleSummaries
 from tfvae.callbacks.warmup import KLWarmup
 
 __all__ = [
     "EmbeddingProjector",
     "EpochSummaries",
+    "ExampleSummaries",
     "ImageSummaries",
     "KLWarmup",
     "KLWeightLogger",
