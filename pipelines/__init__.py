@@ -7,8 +7,9 @@ The tensorflow-datasets builder is not imported here (importing it registers
 from pipelines.blending import AdditiveBlend, AlphaBlend
 from pipelines.contrastive_data import ContrastiveData
 from pipelines.foreground import foreground_on_background
+from pipelines.fresh_composites import composite_pairs
 from pipelines.image_folder import from_image_folder
-from pipelines.mnist_on_grass import mnist_digits, mnist_on_grass
+from pipelines.mnist_on_grass import mnist_digits, mnist_on_grass, mnist_on_grass_pairs
 from pipelines.offline import digits_8x8, mnist_subset
 from pipelines.pairing import contrastive_pairs
 from pipelines.preprocessing import batch_pipeline, dynamic_binarize, scale_to_unit
@@ -26,6 +27,7 @@ __all__ = [
     "LocalService",
     "as_examples",
     "batch_pipeline",
+    "composite_pairs",
     "contrastive_pairs",
     "digits_8x8",
     "distribute",
@@ -36,6 +38,7 @@ __all__ = [
     "from_tfds",
     "mnist_digits",
     "mnist_on_grass",
+    "mnist_on_grass_pairs",
     "mnist_subset",
     "read_tfrecords",
     "scale_to_unit",

@@ -5,11 +5,15 @@ Target pixels are rounded to multiples of `QUANTUM` = 2**-16 (an error below
 value has at most 17 significant bits and float32 adds and subtracts them
 exactly. The foreground's contribution is then defined as `target - background`
 and `target == foreground + background` holds bit for bit, clipping included.
+
+The blends also take `tf.Tensor`s, so `pipelines.composite_pairs` can compose
+inside a tf.data graph.
 """
 
 import dataclasses
 
 import numpy as np
+import tensorflow as tf
 
 QUANTUM = 2.0**-16
 
@@ -40,7 +44,9 @@ class AdditiveBlend:
 
     def __call__(self, foreground, background):
         raw = self.scale * foreground + background
-        return np.clip(raw, 0.0, 1.0) if self.clip else raw
+        if not self.clip:
+            return raw
+        return tf.clip_by_value(raw, 0.0, 1.0) if tf.is_tensor(raw) else np.clip(raw, 0.0, 1.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +71,8 @@ class AlphaBlend:
 
     def __call__(self, foreground, background):
         alpha = self.opacity * foreground
-        return alpha * np.asarray(self.color, np.float64) + (1.0 - alpha) * background
+        color = tf.constant(self.color, alpha.dtype) if tf.is_tensor(alpha) else np.asarray(self.color, np.float64)
+        return alpha * color + (1.0 - alpha) * background
 
 
 BLENDS = {"additive": AdditiveBlend, "alpha": AlphaBlend}

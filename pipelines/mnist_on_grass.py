@@ -3,6 +3,7 @@
 import numpy as np
 
 from pipelines.foreground import foreground_on_background
+from pipelines.fresh_composites import composite_pairs
 from pipelines.offline import mnist_subset
 from pipelines.tfds_source import DatasetNotPreparedError, tfds_builder
 
@@ -93,21 +94,11 @@ def mnist_on_grass(
     """
     if int(composites) != composites or composites < 1:
         raise ValueError(f"composites must be a positive int, got {composites!r}.")
-    if split not in SPLIT_REGIONS:
-        raise ValueError(f"split must be one of {sorted(SPLIT_REGIONS)}, got {split!r}.")
-    if digits is not None:
-        digits = sorted({int(d) for d in digits})
-        if not digits or not set(digits) <= set(range(10)):
-            raise ValueError(f"digits must be a non-empty subset of 0..9, got {digits}.")
     from skimage.data import grass
 
-    images, labels = mnist_digits(split, source, data_dir)
-    if digits is not None:
-        keep = np.isin(labels, digits)
-        images, labels = images[keep], labels[keep]
+    images, labels = _selected_digits(split, digits, source, data_dir)
     images, labels = np.concatenate([images] * int(composites)), np.concatenate([labels] * int(composites))
     target_region, background_region = SPLIT_REGIONS[split]
-    split_seed = int(np.random.SeedSequence([int(seed), sorted(SPLIT_REGIONS).index(split)]).generate_state(1)[0])
     return foreground_on_background(
         images,
         labels,
@@ -116,5 +107,56 @@ def mnist_on_grass(
         blend=blend,
         target_region=target_region,
         background_region=background_region,
-        seed=split_seed,
+        seed=_split_seed(seed, split),
     )
+
+
+def mnist_on_grass_pairs(split="train", digits=None, blend="additive", source="auto", data_dir=None, seed=0):
+    """`mnist_on_grass` as an infinite tf.data stream with a fresh crop for every example.
+
+    The digits, texture regions and blend are those of `mnist_on_grass`, but every
+    target and every background-only example gets a new crop
+    (`pipelines.composite_pairs`): over a long run no digit-grass pair repeats,
+    where a fixed set (even with `composites=5`) lets the decoder learn its pairs.
+
+    Args:
+        split, digits, blend, source, data_dir: see `mnist_on_grass`.
+        seed: int. Digit order and crop positions (a different stream per split).
+
+    Returns:
+        An infinite, unbatched `tf.data.Dataset` of `{"target", "background", "label"}`
+        (float32 28x28x1 images, int64 label), the format `ContrastiveVAE.fit` reads.
+    """
+    from skimage.data import grass
+
+    images, labels = _selected_digits(split, digits, source, data_dir)
+    target_region, background_region = SPLIT_REGIONS[split]
+    return composite_pairs(
+        images,
+        labels,
+        grass(),
+        blend=blend,
+        target_region=target_region,
+        background_region=background_region,
+        seed=_split_seed(seed, split),
+    )
+
+
+def _selected_digits(split, digits, source, data_dir):
+    """MNIST images and labels of `split`, kept to the classes in `digits` (None: all)."""
+    if split not in SPLIT_REGIONS:
+        raise ValueError(f"split must be one of {sorted(SPLIT_REGIONS)}, got {split!r}.")
+    if digits is not None:
+        digits = sorted({int(d) for d in digits})
+        if not digits or not set(digits) <= set(range(10)):
+            raise ValueError(f"digits must be a non-empty subset of 0..9, got {digits}.")
+    images, labels = mnist_digits(split, source, data_dir)
+    if digits is None:
+        return images, labels
+    keep = np.isin(labels, digits)
+    return images[keep], labels[keep]
+
+
+def _split_seed(seed, split):
+    """A seed of its own for each split, derived from the user's `seed`."""
+    return int(np.random.SeedSequence([int(seed), sorted(SPLIT_REGIONS).index(split)]).generate_state(1)[0])

@@ -1,4 +1,5 @@
-"""foreground_on_background: exact ground truth, disjoint texture regions, blends, errors."""
+"""foreground_on_background: exact ground truth, disjoint texture regions, blends, errors
+(the errors also for its streaming twin, composite_pairs)."""
 
 import numpy as np
 import pytest
@@ -109,10 +110,11 @@ def test_generation_is_reproducible_under_a_seed():
         ({"blend": "multiply"}, ValueError, "blend"),
     ],
 )
-def test_bad_input_fails_at_construction(change, error, words):
+@pytest.mark.parametrize("build", [pipelines.foreground_on_background, pipelines.composite_pairs])
+def test_bad_input_fails_at_construction(change, error, words, build):
     digits, labels = _digits()
     arguments = {"foregrounds": digits, "labels": labels, "textures": _texture(), **change}
     positional = [arguments.pop(name) for name in ("foregrounds", "labels", "textures")]
     with pytest.raises(error) as info:
-        pipelines.foreground_on_background(*positional, **arguments)
+        build(*positional, **arguments)
     assert words in str(info.value)
