@@ -51,3 +51,28 @@ def test_verbose_flag_picks_the_keras_output(monkeypatch):
     assert train._verbosity(parser.parse_args([])) == 2  # logs and pipes get one line per epoch
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert train._verbosity(parser.parse_args([])) == 1  # a terminal gets the progress bar
+
+
+@pytest.mark.parametrize("model", ["cvae", "vae"])
+def test_fresh_composites_train_from_an_endless_stream(tmp_path, model):
+    from tfvae.cli import report
+
+    run = tmp_path / "run"
+    tiny = ["--architecture", "mlp", "--hidden-units", "16", "--epochs", "2", "--epoch-size", "96", "--batch-size", "32"]
+    assert main(["train", "--model", model, "--digits", "0,1", "--composites", "fresh", *tiny, "--out", str(run)]) == 0
+    history = report.read_history(run / "history.csv")
+    assert len(history["loss"]) == 2 and history["loss"][1] < history["loss"][0]  # both epochs ran: 3 steps each
+    assert json.loads((run / "args.json").read_text())["composites"] == "fresh"
+    assert main(["evaluate", str(run), "--out", str(tmp_path / "evaluation")]) == 0
+    trained = json.loads((run / "metrics.json").read_text())
+    evaluated = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    assert {k: v for k, v in evaluated.items() if k.startswith("test_")} == pytest.approx(
+        {k: v for k, v in trained.items() if k.startswith("test_")}, rel=1e-6
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many", "2.5"])
+def test_composites_is_fresh_or_a_positive_int(value, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--composites", value])
+    assert "expected 'fresh' or a positive int" in capsys.readouterr().err

@@ -43,6 +43,33 @@ def select(args, name):
     return fields
 
 
+def parse_composites(text):
+    """`--composites`: `fresh` or a positive int.
+
+    Raises:
+        argparse.ArgumentTypeError: anything else.
+    """
+    import argparse
+
+    if text == "fresh":
+        return text
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1 or str(text).strip() != str(value):
+        raise argparse.ArgumentTypeError(f"expected 'fresh' or a positive int, got {text!r}")
+    return value
+
+
+def fresh_pairs(name, digits=None, seed=0):
+    """The training split of `name` as an infinite stream with a new grass crop for
+    every example (`pipelines.mnist_on_grass_pairs`); only mnist_on_grass has one."""
+    if name != "mnist_on_grass":
+        raise ValueError(f"only mnist_on_grass streams fresh composites, not {name!r}.")
+    return pipelines.mnist_on_grass_pairs("train", digits=digits, seed=seed)
+
+
 def load(name, digits=None, seed=0, composites=1):
     """Returns `(train, test)` as `pipelines.ContrastiveData`.
 

@@ -45,7 +45,8 @@ def run(args):
         raise SystemExit(f"{PROG}: a cvae run needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
     print(f"{PROG}: {args.run_dir} on the {dataset} test split; stages: {', '.join(STAGES)}")
     progress = keras.utils.Progbar(len(STAGES), unit_name="stage")
-    train, test = cli_data.load(dataset, digits, flags.seed, getattr(flags, "composites", 1))
+    composites = getattr(flags, "composites", 1)  # the baseline crops the run was trained beside
+    train, test = cli_data.load(dataset, digits, flags.seed, 1 if composites == "fresh" else composites)
     progress.add(1)
     model = run_folder.load_model(args.run_dir, PROG)
     shape = tuple(test.target["x"].shape[1:])

@@ -26,9 +26,10 @@ def add_arguments(parser):
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass")
     parser.add_argument("--digits", type=cli_data.parse_digits, default=(0, 1), metavar="D,D,...|all",
                         help="mnist_on_grass digit classes, e.g. 0,1 (the default, as in contrastive PCA) or 'all'")
-    parser.add_argument("--composites", type=int, default=5,
-                        help="mnist_on_grass: training targets per digit, each over its own grass crop "
-                             "(more grass per digit against memorizing; the test split keeps 1)")
+    parser.add_argument("--composites", type=cli_data.parse_composites, default="fresh", metavar="N|fresh",
+                        help="mnist_on_grass training targets: 'fresh' (the default) lays every digit over a new "
+                             "grass crop each time it is drawn, streamed, so no digit-grass pair repeats; N: a "
+                             "fixed set with each digit over N crops. The test split keeps one fixed crop per digit")
     parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
     parser.add_argument("--hidden-units", type=_units, default=None, metavar="UNITS,UNITS,...",
                         help="mlp widths, e.g. 256,128")
@@ -106,10 +107,19 @@ def _steps_per_epoch(args):
 
 def _stream(args, split, training):
     """Unbatched examples in the model's format: targets `{"x"}` for the VAE, pairs
-    `{"target", "background"}` for the cVAE (`--epoch-size` pairs per training epoch)."""
+    `{"target", "background"}` for the cVAE (`--epoch-size` pairs per training epoch).
+    With `--composites fresh` the training stream is infinite (`_fresh`)."""
+    if training and _fresh(args):
+        pairs = cli_data.fresh_pairs(args.dataset, args.digits, args.seed)
+        return pairs.map(lambda p: {"x": p["target"]}) if args.model == "vae" else pairs
     if args.model == "vae":
         return {"x": split.target["x"]}
     return split.pairs(seed=args.seed, epoch_size=args.epoch_size if training else None)
+
+
+def _fresh(args):
+    """Whether training streams fresh composites (an infinite stream: fit needs steps_per_epoch)."""
+    return args.composites == "fresh" and args.dataset == "mnist_on_grass"
 
 
 def _datasets(args, train, test):
@@ -119,8 +129,8 @@ def _datasets(args, train, test):
 
     vae = args.model == "vae"
     return tuple(
-        pipelines.batch_pipeline(_stream(args, split, training), args.batch_size, shuffle=vae and training,
-                                 seed=args.seed, scale=False, repeat=vae and training)
+        pipelines.batch_pipeline(_stream(args, split, training), args.batch_size, shuffle=vae and training and not _fresh(args),
+                                 seed=args.seed, scale=False, repeat=vae and training and not _fresh(args))
         for split, training in ((train, True), (test, False))
     )
 
@@ -149,8 +159,9 @@ def _fit(args, model, train, test, out):
         train_data,
         validation_data=test_data,
         epochs=args.epochs,
-        # The VAE's stream repeats: an epoch is as many examples as the cVAE's pairs.
-        steps_per_epoch=_steps_per_epoch(args) if args.model == "vae" else None,
+        # Infinite streams (the VAE's repeats; fresh composites): an epoch is
+        # `--epoch-size` examples, as many as the cVAE's fixed pairs.
+        steps_per_epoch=_steps_per_epoch(args) if args.model == "vae" or _fresh(args) else None,
         callbacks=_callbacks(args, model, test, out),
         shuffle=False,  # the tf.data pipelines shuffle, seeded
         verbose=_verbosity(args),
@@ -176,7 +187,7 @@ def _fit_multiworker(args, model, train, strategy, out):
     stream = _stream(args, train, training=True)
 
     def dataset_fn(context):
-        return pipelines.batch_pipeline(stream, args.batch_size, shuffle=args.model == "vae", seed=args.seed,
+        return pipelines.batch_pipeline(stream, args.batch_size, shuffle=args.model == "vae" and not _fresh(args), seed=args.seed,
                                         scale=False, repeat=True, drop_remainder=True, input_context=context)
 
     steps = args.epoch_size // args.batch_size
@@ -229,7 +240,7 @@ def run(args):
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     args = _run_arguments(args, out)
     keras.utils.set_random_seed(args.seed)
-    train, test = cli_data.load(args.dataset, args.digits, args.seed, args.composites)
+    train, test = cli_data.load(args.dataset, args.digits, args.seed, 1 if _fresh(args) else args.composites)
     strategy = choose_strategy(args.strategy)
     with strategy.scope():
         model = build_model(args, train.target["x"].shape[1:])
