@@ -33,6 +33,10 @@ def add_arguments(parser):
     parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
     parser.add_argument("--hidden-units", type=_units, default=None, metavar="UNITS,UNITS,...",
                         help="mlp widths, e.g. 256,128")
+    parser.add_argument("--filters", type=_units, default=None, metavar="F,F,...",
+                        help="conv filters of each stride-2 layer (the decoder mirrors them); default 32,64")
+    parser.add_argument("--dense-units", type=int, default=None,
+                        help="conv: width of the dense layer after the convolutions (default 128; 0 for none)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "poisson", "negative_binomial"),
                         help="p(x|z); default normal with a learned global scale")
@@ -86,7 +90,7 @@ def build_model(args, input_shape):
         # model.fit and the multi-worker loop, and it survives a resume.
         kl_warmup_steps=args.kl_warmup_epochs * _steps_per_epoch(args),
         seed=args.seed,
-        network_kwargs={"hidden_units": args.hidden_units} if args.hidden_units else None,
+        network_kwargs=_network_kwargs(args),
     )
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
@@ -99,6 +103,23 @@ def build_model(args, input_shape):
         wasserstein_weight=args.wasserstein_weight,
         **common,
     )
+
+
+def _network_kwargs(args):
+    """The builders' options the flags set for the chosen architecture (None: defaults).
+
+    Raises:
+        SystemExit: a flag of the other architecture.
+    """
+    chosen = {"mlp": {"hidden_units": args.hidden_units},
+              "conv": {"filters": args.filters, "dense_units": args.dense_units}}
+    other = "conv" if args.architecture == "mlp" else "mlp"
+    given = [name for name, value in chosen[other].items() if value is not None]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise SystemExit(f"tfvae train: {flags} applies to --architecture {other}, not {args.architecture}.")
+    kwargs = {name: value for name, value in chosen[args.architecture].items() if value is not None}
+    return kwargs or None
 
 
 def _steps_per_epoch(args):
