@@ -109,16 +109,34 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
     assert not all(np.array_equal(a, b) for a, b in zip(vae_before, model.decoder.get_weights()))
 
 
-def test_contrastive_model_round_trips_and_saves(tmp_path):
-    model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, posterior="full")
+@pytest.mark.parametrize("decoder", ["joint", "additive"])
+def test_contrastive_model_round_trips_and_saves(tmp_path, decoder):
+    model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, posterior="full", decoder=decoder)
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight) == (1.0, 2.0, 0.5)
+    assert clone.decoder_kind == decoder
     model.compile("adam")
     model.fit(tf.data.Dataset.from_tensors(BATCH), epochs=1, verbose=0)
     model.save(tmp_path / "c.keras")
     loaded = keras.models.load_model(tmp_path / "c.keras")
     np.testing.assert_allclose(loaded.elbo(TARGET[:6], seed=2), model.elbo(TARGET[:6], seed=2), rtol=1e-6)
     assert int(loaded.tc_optimizer.iterations) == 1
+
+
+def test_additive_decoder_adds_a_foreground_that_does_not_depend_on_z():
+    s, z = tf.random.normal((6, 2), seed=1), tf.random.normal((6, 2), seed=2)
+    other_z = tf.random.normal((6, 2), seed=3)
+    logits = lambda model, s, z: model.decoder(tf.concat([s, z], -1))  # likelihood parameters
+    additive = _model(decoder="additive")
+    change = logits(additive, s, z) - logits(additive, tf.zeros_like(s), z)
+    np.testing.assert_allclose(change, logits(additive, s, other_z) - logits(additive, tf.zeros_like(s), other_z), atol=1e-5)
+    np.testing.assert_allclose(change, additive.decoder.first(s) - additive.decoder.first(tf.zeros_like(s)), atol=1e-5)
+    assert {"salient_decoder", "background_decoder"} == {additive.decoder.first.name, additive.decoder.second.name}
+    joint = _model()  # a joint decoder lets z shape the foreground
+    change = logits(joint, s, z) - logits(joint, tf.zeros_like(s), z)
+    assert np.abs(change - (logits(joint, s, other_z) - logits(joint, tf.zeros_like(s), other_z))).max() > 1e-3
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        _model(decoder="sum")
 
 
 def test_contrastive_batches_are_checked():

@@ -32,3 +32,19 @@ def test_conv_errors_name_the_problem():
         conv_decoder(2, (28, 28), 1)
     with pytest.raises(ValueError, match="architecture must be one of"):
         build_encoder("resnet", (8, 8, 1), 4)
+
+
+def test_additive_decoder_sums_its_blocks_and_round_trips():
+    from helpers import assert_layer_config_round_trip
+
+    from tfvae.networks import AdditiveDecoder, mlp_decoder
+
+    first, second = mlp_decoder(2, (5,), 1, hidden_units=(4,), name="f"), mlp_decoder(3, (5,), 1, hidden_units=(4,), name="g")
+    decoder = AdditiveDecoder(2, first, second)
+    latents = np.random.default_rng(0).normal(size=(7, 5)).astype("float32")
+    np.testing.assert_allclose(decoder(latents), first(latents[:, :2]) + second(latents[:, 2:]), atol=1e-6)
+    clone = assert_layer_config_round_trip(decoder)
+    clone.set_weights(decoder.get_weights())
+    np.testing.assert_allclose(clone(latents), decoder(latents), atol=1e-6)
+    with pytest.raises(ValueError, match="split"):
+        AdditiveDecoder(0, first, second)

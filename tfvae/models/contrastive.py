@@ -12,7 +12,9 @@ from tfvae.models import elbo as elbo_lib
 from tfvae.models import regularizers
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_pair, unpack_x
+from tfvae.networks.additive import AdditiveDecoder
 
+DECODERS = ("joint", "additive")
 GROUP_TERMS = (
     "target_elbo",
     "target_reconstruction",
@@ -49,6 +51,11 @@ class ContrastiveVAE(LatentVariableModel):
         tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
         tc_learning_rate: float. Learning rate of the discriminator's optimizer.
         mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.
+        decoder: str. `"joint"`: one network p(x | s, z) on the concatenated latents
+            (Abid & Zou); `"additive"`: the likelihood parameters are
+            f_s(s) + f_z(z), two networks of `architecture`
+            (`tfvae.networks.AdditiveDecoder`), which suits a foreground added to
+            a background: the foreground cannot depend on z.
         analytic_kl: bool or None. None: closed form when available.
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
             `seed` and `keras.Model` arguments.
@@ -72,6 +79,7 @@ class ContrastiveVAE(LatentVariableModel):
         tc_hidden_units=(64, 64),
         tc_learning_rate=1e-3,
         mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
+        decoder="joint",
         analytic_kl=None,
         **kwargs,
     ):
@@ -82,6 +90,8 @@ class ContrastiveVAE(LatentVariableModel):
         for name, value in (("tc_weight", tc_weight), ("mmd_weight", mmd_weight), ("wasserstein_weight", wasserstein_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}.")
+        if decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}.")
         self.data_shape = tuple(int(d) for d in input_shape)
         self.salient_dim, self.background_dim = int(salient_dim), int(background_dim)
         self.architecture = architecture
@@ -101,7 +111,8 @@ class ContrastiveVAE(LatentVariableModel):
         self.background_prior = elbo_lib.standard_normal_prior(self.background_dim)
         self.salient_encoder = self._encoder(None, self.salient_posterior.params_size(), "salient_encoder")
         self.background_encoder = self._encoder(None, self.background_posterior.params_size(), "background_encoder")
-        self.decoder = self._decoder(None, self.salient_dim + self.background_dim)
+        self.decoder_kind = decoder
+        self.decoder = self._build_decoder()
         if analytic_kl is None:
             q = self.salient_posterior(tf.zeros((1, self.salient_posterior.params_size())))
             analytic_kl = elbo_lib.has_analytic_kl(q, self.salient_prior)
@@ -118,6 +129,15 @@ class ContrastiveVAE(LatentVariableModel):
         active = [name for name, w in (("tc", tc_weight), ("mmd", mmd_weight), ("wasserstein", wasserstein_weight)) if w > 0]
         self._track(GROUP_TERMS + tuple(active) + (("tc_discriminator_loss",) if tc_weight > 0 else ()))
         self.built = True
+
+    def _build_decoder(self):
+        """p(x | s, z)'s network on `[s, z]`: joint, or additive over the two blocks."""
+        latent_dim = self.salient_dim + self.background_dim
+        if self.decoder_kind == "joint":
+            return self._decoder(None, latent_dim)
+        salient = self._decoder(None, self.salient_dim, "salient_decoder")
+        background = self._decoder(None, self.background_dim, "background_decoder")
+        return self._decoder(AdditiveDecoder(self.salient_dim, salient, background, name="decoder"), latent_dim)
 
     # -------------------------------------------------------------- the model
     def encode(self, x, training=False):
@@ -313,6 +333,7 @@ class ContrastiveVAE(LatentVariableModel):
             "tc_hidden_units": list(self.tc_hidden_units),
             "tc_learning_rate": self.tc_learning_rate,
             "mmd_bandwidths": list(self.mmd_bandwidths),
+            "decoder": self.decoder_kind,
             "analytic_kl": self.analytic_kl,
         }
 
