@@ -110,3 +110,18 @@ def test_on_off_flags_of_any_kind(tmp_path):
     (tmp_path / "c.yaml").write_text("quiet: true\ncolor: false\nsizes: [2, 3]\n")
     args = config.parse_args(parser, ["--config", str(tmp_path / "c.yaml")])
     assert (args.loud, args.color, args.sizes) == (False, False, [2, 3])
+
+
+def test_resuming_a_run_recorded_before_a_default_changed_keeps_its_old_value(tmp_path):
+    from tfvae.cli import train
+
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)
+    recorded = vars(parser.parse_args(["--epochs", "3"]))
+    for flag in train.FORMER_DEFAULTS:  # an args.json written before these flags existed
+        del recorded[flag]
+    run_folder.save_flags(argparse.Namespace(**recorded), tmp_path)
+    resumed = train._run_arguments(parser.parse_args(["--resume", "--out", str(tmp_path)]), str(tmp_path))
+    assert (resumed.decoder, resumed.composites, resumed.epochs) == ("joint", 1, 3)
+    fresh = parser.parse_args([])
+    assert (fresh.decoder, fresh.composites) == ("additive", "fresh")

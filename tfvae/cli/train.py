@@ -15,6 +15,10 @@ from tfvae.cli import report, run_folder
 from tfvae.distribute import is_chief, choose_strategy, fit_distributed
 
 
+#: Flags whose default changed, with the value runs recorded without the flag used.
+FORMER_DEFAULTS = {"decoder": "joint", "composites": 1}
+
+
 def _units(text):
     """Comma-separated layer widths, e.g. `256,128`."""
     return tuple(int(u) for u in text.split(","))
@@ -47,6 +51,9 @@ def add_arguments(parser):
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--kl-warmup-epochs", type=int, default=0,
                         help="raise the KL weight linearly from 0 to beta over this many epochs (0: none)")
+    parser.add_argument("--decoder", choices=("additive", "joint"), default="additive",
+                        help="cvae: p(x|s,z) as f_s(s) + f_z(z) (additive, the default: a foreground added to a "
+                             "background) or one network on [s, z] (joint, as Abid & Zou)")
     parser.add_argument("--tc-weight", type=float, default=0.0)
     parser.add_argument("--mmd-weight", type=float, default=0.0)
     parser.add_argument("--wasserstein-weight", type=float, default=0.0)
@@ -101,6 +108,7 @@ def build_model(args, input_shape):
         tc_weight=args.tc_weight,
         mmd_weight=args.mmd_weight,
         wasserstein_weight=args.wasserstein_weight,
+        decoder=args.decoder,
         **common,
     )
 
@@ -241,8 +249,9 @@ def _run_arguments(args, out):
     """
     if args.resume:
         saved = run_folder.load_flags(out, "tfvae train --resume")
-        # Flags added since the run was written keep their defaults.
-        return argparse.Namespace(**{**vars(args), **vars(saved), "resume": True, "out": out})
+        # Flags added since the run was written keep their defaults, except where a
+        # default changed: those take the value the run was trained with.
+        return argparse.Namespace(**{**vars(args), **FORMER_DEFAULTS, **vars(saved), "resume": True, "out": out})
     if not is_chief():
         return args  # the chief checks and writes the run folder
     if os.path.exists(os.path.join(out, "backup")):
