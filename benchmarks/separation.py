@@ -20,9 +20,11 @@ from tfvae import metrics
 from tfvae.cli import data as cli_data
 from tfvae.cli import main as cli_main
 
+CPCA_COMPOSITES = 5
 # (row name, extra `tfvae train` flags)
 VARIANTS = (
     ("VAE (latent = salient + background dims)", ["--model", "vae"]),
+    ("ContrastiveVAE (joint decoder)", ["--decoder", "joint"]),
     ("ContrastiveVAE", []),
     ("ContrastiveVAE + TC", ["--tc-weight", "5"]),
     ("ContrastiveVAE + MMD", ["--mmd-weight", None]),  # None: the --mmd-weight flag of this script
@@ -64,22 +66,26 @@ def _cell(report, key):
     return f"{report[key]:.3f}" if key in report else "—"
 
 
-def run_setting(digits, salient_dim, args):
+def run_setting(digits, salient_dim, background_dim, epoch_size, args):
     """All rows for one digit setting; returns the markdown lines."""
     tag = "01" if digits == "0,1" else "all"
     chosen = None if digits == "all" else tuple(int(d) for d in digits.split(","))
-    train, test = cli_data.load("mnist_on_grass", chosen, args.seed, args.composites)
+    # Contrastive PCA needs arrays: with fresh composites it fits a fixed sample of
+    # the same distribution, CPCA_COMPOSITES crops per digit.
+    fixed = CPCA_COMPOSITES if args.composites == "fresh" else int(args.composites)
+    train, test = cli_data.load("mnist_on_grass", chosen, args.seed, fixed)
     rows = []
     variants = [(name, flags) for name, flags in VARIANTS if not args.only or any(o in name for o in args.only)]
     for name, flags in variants:
         flags = [args.mmd_weight if f is None else f for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
         base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out,
-                "--composites", str(args.composites)]
+                "--composites", str(args.composites), "--epoch-size", str(epoch_size),
+                "--summary-every", str(args.summary_every)]
         if "vae" in flags:
-            base += ["--latent-dim", str(salient_dim + args.background_dim)]
+            base += ["--latent-dim", str(salient_dim + background_dim)]
         start = time.perf_counter()
-        cli_main.main(base + ["--salient-dim", str(salient_dim), "--background-dim", str(args.background_dim)] + flags)
+        cli_main.main(base + ["--salient-dim", str(salient_dim), "--background-dim", str(background_dim)] + flags)
         with open(os.path.join(out, "metrics.json")) as f:
             report = json.load(f)
         if "test_latent_silhouette" in report:  # the VAE: its latents stand in for salient ones
@@ -92,8 +98,9 @@ def run_setting(digits, salient_dim, args):
         rows.insert(1, (f"contrastive PCA (alpha {cpca['alpha']:.3g})", cpca, time.perf_counter() - start))
     baseline = metrics.mean_background_mse(train.target["background"], test.target["background"])
     lines = [
-        f"### digits {digits}: {len(train.target['x'])} train / {len(test.target['x'])} test targets, "
-        f"salient dimension {salient_dim} (contrastive PCA components {salient_dim})",
+        f"### digits {digits}: {len(train.target['x']) // fixed} train / {len(test.target['x'])} test digits, "
+        f"salient dimension {salient_dim} (contrastive PCA components {salient_dim}), background dimension {background_dim}, "
+        f"{args.epochs} epochs of {epoch_size} pairs",
         "",
         "| method | " + " | ".join(c for c, _ in COLUMNS) + " | seconds |",
         "|---|" + "---:|" * (len(COLUMNS) + 1),
@@ -109,20 +116,26 @@ def main():
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--salient-dim", type=int, nargs="+", default=[2],
                         help="one per --digits setting (or one for all)")
-    parser.add_argument("--background-dim", type=int, default=16)
+    parser.add_argument("--background-dim", type=int, nargs="+", default=[16], help="one per --digits setting (or one for all)")
+    parser.add_argument("--summary-every", type=int, default=4, help="TensorBoard images and histograms every this many epochs")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--composites", type=int, default=5, help="training targets per digit (see tfvae train)")
+    parser.add_argument("--composites", default="fresh", help="'fresh' or training targets per digit (see tfvae train)")
+    parser.add_argument("--epoch-size", type=int, nargs="+", default=[4000],
+                        help="pairs per epoch, one per --digits setting (or one for all)")
     parser.add_argument("--runs", default="runs/separation-benchmark")
     parser.add_argument("--only", nargs="*", default=None, help="run only the rows whose name contains one of these")
     parser.add_argument("--mmd-weight", default="10", help="MMD weight of the +MMD row")
     parser.add_argument("--out", default=None, help="markdown file for the table")
     args = parser.parse_args()
-    if len(args.salient_dim) not in (1, len(args.digits)):
-        parser.error("give one --salient-dim, or one per --digits setting")
-    salient_dims = args.salient_dim * len(args.digits) if len(args.salient_dim) == 1 else args.salient_dim
+    per_setting = {}
+    for name in ("salient_dim", "background_dim", "epoch_size"):
+        values = getattr(args, name)
+        if len(values) not in (1, len(args.digits)):
+            parser.error(f"give one --{name.replace('_', '-')}, or one per --digits setting")
+        per_setting[name] = values * len(args.digits) if len(values) == 1 else values
     lines = []
-    for digits, salient_dim in zip(args.digits, salient_dims):
-        lines += run_setting(digits, salient_dim, args)
+    for digits, *setting in zip(args.digits, *(per_setting[k] for k in ("salient_dim", "background_dim", "epoch_size"))):
+        lines += run_setting(digits, *setting, args)
         print("\n".join(lines), flush=True)
     if args.out:
         command = "python benchmarks/separation.py " + " ".join(
@@ -133,7 +146,9 @@ def main():
             "",
             f"Made by `{command}` on 2 CPU cores.",
             "Every tfvae row is a `tfvae train` run with conv networks, Normal likelihood with a",
-            "learned global scale, Adam 1e-3, batch 64, 4,000 pairs per epoch; silhouettes",
+            "learned global scale, Adam 1e-3, batch 64, training pairs streamed with a fresh grass",
+            "crop for every example (`--composites fresh`); ContrastiveVAE rows use the additive",
+            "decoder (`--decoder additive`, the default) unless marked joint; silhouettes",
             "and ARI are on the test split (digits and texture regions unseen in training).",
             "",
         ]
