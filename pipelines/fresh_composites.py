@@ -73,6 +73,7 @@ def composite_pairs(
     keys = tf.data.Dataset.random(seed=crop_seed)  # one int64 per element, the seed of its two crops
 
     def compose(item, key):
+        # A stateless seed is two words; any fixed function of `key` serves as the second.
         seeds = tf.random.experimental.stateless_split(tf.stack([key, key // 7 + 1]), 2)  # (2, 2)
         crop = target_crops(seeds[0])
         out = {"target": tf.cast(blend(item["foreground"], crop), tf.float32), "background": background_crops(seeds[1])}

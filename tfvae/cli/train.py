@@ -152,14 +152,15 @@ def _fresh(args):
 
 
 def _datasets(args, train, test):
-    """(train, validation) tf.data pipelines; the VAE's training stream is shuffled and
-    repeats (the pairs are shuffled by `contrastive_pairs`)."""
+    """(train, validation) tf.data pipelines; the VAE's in-memory training set is
+    shuffled and repeats (the pairs are shuffled by `contrastive_pairs`; a fresh
+    stream is random and endless already)."""
     import pipelines
 
-    vae = args.model == "vae"
+    in_memory_vae = args.model == "vae" and not _fresh(args)
     return tuple(
-        pipelines.batch_pipeline(_stream(args, split, training), args.batch_size, shuffle=vae and training and not _fresh(args),
-                                 seed=args.seed, scale=False, repeat=vae and training and not _fresh(args))
+        pipelines.batch_pipeline(_stream(args, split, training), args.batch_size, shuffle=in_memory_vae and training,
+                                 seed=args.seed, scale=False, repeat=in_memory_vae and training)
         for split, training in ((train, True), (test, False))
     )
 
