@@ -185,3 +185,27 @@ def test_separation_report_uses_the_model_outputs():
     parts = model.separate(TARGET[:40])
     np.testing.assert_allclose(report["test_background_mse"], metrics.mse(parts["background"], truth))
     np.testing.assert_allclose(report["test_salient_silhouette"], metrics.silhouette(model.salient_embedding(TARGET[:40]), LABELS[:40]))
+
+
+def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():
+    model = _model(salient_components=3, decoder="additive")
+    prior = model.salient_prior
+    s = tf.random.normal((5, 2), seed=4)
+    loc, scale = model.salient_mixture.loc.numpy(), 1e-3 + np.exp(model.salient_mixture.log_scale.numpy())
+    per_component = -0.5 * (((s.numpy()[:, None] - loc) / scale) ** 2 + np.log(2 * np.pi * scale**2)).sum(-1)  # (5, 3)
+    np.testing.assert_allclose(prior.log_prob(s), np.log(np.exp(per_component).mean(1)), rtol=1e-5)
+    # The salient KL is mean_s[log q(s|x) - log p(s)] on the model's own samples.
+    seed = tf.constant([5, 1])
+    terms, s_t, _ = model._target_terms(BATCH["target"], seed, training=False)
+    q_s, _ = model._posteriors(BATCH["target"])
+    np.testing.assert_allclose(terms["target_kl_salient"], q_s.log_prob(s_t) - prior.log_prob(s_t), rtol=1e-4, atol=1e-4)
+    # The prior's means and scales are trained with the VAE.
+    with tf.GradientTape() as tape:
+        loss = model._loss_terms(BATCH, training=True)["loss"]
+    grads = tape.gradient(loss, model.salient_mixture.trainable_variables)
+    assert len(grads) == 2 and all(g is not None and np.abs(g).max() > 0 for g in grads)
+    assert {id(v) for v in model.salient_mixture.trainable_variables} <= {id(v) for v in model._trainable_for_loss()}
+    clone = assert_model_config_round_trip(model, TARGET[:4])
+    assert clone.salient_components == 3
+    with pytest.raises(ValueError, match="salient_components"):
+        _model(salient_components=0)

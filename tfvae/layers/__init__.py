@@ -12,6 +12,7 @@ from tfvae.layers.likelihoods import (
     Poisson,
     get_likelihood,
 )
+from tfvae.layers.mixture_prior import MixturePrior
 from tfvae.layers.posteriors import DiagonalNormal, FullCovarianceNormal, GaussianPosterior, get_posterior
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "FullCovarianceNormal",
     "GaussianPosterior",
     "Likelihood",
+    "MixturePrior",
     "NegativeBinomial",
     "Normal",
     "Poisson",

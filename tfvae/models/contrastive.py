@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from tfvae.layers.likelihoods import get_likelihood
+from tfvae.layers.mixture_prior import MixturePrior
 from tfvae.layers.posteriors import get_posterior
 from tfvae.models import elbo as elbo_lib
 from tfvae.models import regularizers
@@ -56,7 +57,11 @@ class ContrastiveVAE(LatentVariableModel):
             f_s(s) + f_z(z), two networks of `architecture`
             (`tfvae.networks.AdditiveDecoder`), which suits a foreground added to
             a background: the foreground cannot depend on z.
-        analytic_kl: bool or None. None: closed form when available.
+        salient_components: int. 1: p(s) = N(0, I); K > 1: a learned mixture of K
+            Gaussians (`tfvae.layers.MixturePrior`), for a foreground made of groups
+            (e.g. digit classes), which a unimodal prior pulls together.
+        analytic_kl: bool or None. None: closed form when available (the salient
+            KL under a mixture prior is always the Monte-Carlo estimate).
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
             `seed` and `keras.Model` arguments.
     """
@@ -80,6 +85,7 @@ class ContrastiveVAE(LatentVariableModel):
         tc_learning_rate=1e-3,
         mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
         decoder="joint",
+        salient_components=1,
         analytic_kl=None,
         **kwargs,
     ):
@@ -107,7 +113,15 @@ class ContrastiveVAE(LatentVariableModel):
         self.salient_posterior = get_posterior(posterior, self.salient_dim)
         self.background_posterior = get_posterior(posterior, self.background_dim)
         self.likelihood = get_likelihood(likelihood, self.data_shape)
-        self.salient_prior = elbo_lib.standard_normal_prior(self.salient_dim)
+        if int(salient_components) < 1:
+            raise ValueError(f"salient_components must be a positive int, got {salient_components}.")
+        self.salient_components = int(salient_components)
+        self.salient_mixture = None
+        if self.salient_components > 1:
+            self.salient_mixture = MixturePrior(
+                self.salient_dim, self.salient_components, seed=0 if self.seed is None else self.seed, name="salient_mixture"
+            )
+        self._salient_normal = elbo_lib.standard_normal_prior(self.salient_dim)
         self.background_prior = elbo_lib.standard_normal_prior(self.background_dim)
         self.salient_encoder = self._encoder(None, self.salient_posterior.params_size(), "salient_encoder")
         self.background_encoder = self._encoder(None, self.background_posterior.params_size(), "background_encoder")
@@ -115,7 +129,7 @@ class ContrastiveVAE(LatentVariableModel):
         self.decoder = self._build_decoder()
         if analytic_kl is None:
             q = self.salient_posterior(tf.zeros((1, self.salient_posterior.params_size())))
-            analytic_kl = elbo_lib.has_analytic_kl(q, self.salient_prior)
+            analytic_kl = elbo_lib.has_analytic_kl(q, self._salient_normal)
         self.analytic_kl = bool(analytic_kl)
 
         # The TC discriminator and its own optimizer exist only when used.
@@ -138,6 +152,11 @@ class ContrastiveVAE(LatentVariableModel):
         salient = self._decoder(None, self.salient_dim, "salient_decoder")
         background = self._decoder(None, self.background_dim, "background_decoder")
         return self._decoder(AdditiveDecoder(self.salient_dim, salient, background, name="decoder"), latent_dim)
+
+    @property
+    def salient_prior(self):
+        """p(s): N(0, I), or the learned mixture when `salient_components > 1`."""
+        return self._salient_normal if self.salient_mixture is None else self.salient_mixture.distribution()
 
     # -------------------------------------------------------------- the model
     def encode(self, x, training=False):
@@ -175,7 +194,8 @@ class ContrastiveVAE(LatentVariableModel):
         s = elbo_lib.sample_posterior(q_s, num_samples, seed_s)  # (S, B, d_s)
         z = elbo_lib.sample_posterior(q_z, num_samples, seed_z)  # (S, B, d_z)
         rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training))
-        kl_s = elbo_lib.kl_divergence(q_s, self.salient_prior, s, self.analytic_kl)
+        # A mixture prior has no closed-form KL: the Monte-Carlo estimate (eq. 2.14).
+        kl_s = elbo_lib.kl_divergence(q_s, self.salient_prior, s, self.analytic_kl and self.salient_mixture is None)
         kl_z = elbo_lib.kl_divergence(q_z, self.background_prior, z, self.analytic_kl)
         terms = {
             "target_reconstruction": rec,
@@ -334,6 +354,7 @@ class ContrastiveVAE(LatentVariableModel):
             "tc_learning_rate": self.tc_learning_rate,
             "mmd_bandwidths": list(self.mmd_bandwidths),
             "decoder": self.decoder_kind,
+            "salient_components": self.salient_components,
             "analytic_kl": self.analytic_kl,
         }
 
