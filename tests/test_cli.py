@@ -78,15 +78,17 @@ def test_composites_is_fresh_or_a_positive_int(value, capsys):
     assert "expected 'fresh' or a positive int" in capsys.readouterr().err
 
 
-def test_conv_width_flags_reach_the_networks_and_belong_to_conv():
+def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_architecture():
     import argparse
 
     from tfvae.cli import train
 
     parser = argparse.ArgumentParser()
     train.add_arguments(parser)
-    args = parser.parse_args(["--filters", "8,16", "--dense-units", "0", "--salient-dim", "2", "--background-dim", "3"])
+    args = parser.parse_args(["--filters", "8,16", "--dense-units", "0", "--salient-dim", "2", "--background-dim", "3",
+                              "--salient-components", "4"])
     model = train.build_model(args, (28, 28, 1))
+    assert model.salient_mixture.loc.shape == (4, 2)
     convs = [layer for layer in model.salient_encoder.layers if "conv" in layer.name]
     assert [layer.filters for layer in convs] == [8, 16]
     assert not any("dense" in layer.name for layer in model.salient_encoder.layers[:-1])  # --dense-units 0: none

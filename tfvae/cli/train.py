@@ -54,6 +54,8 @@ def add_arguments(parser):
     parser.add_argument("--decoder", choices=("additive", "joint"), default="additive",
                         help="cvae: p(x|s,z) as f_s(s) + f_z(z) (additive, the default: a foreground added to a "
                              "background) or one network on [s, z] (joint, as Abid & Zou)")
+    parser.add_argument("--salient-components", type=int, default=1,
+                        help="cvae: 1 for the N(0, I) salient prior; K > 1 for a learned mixture of K Gaussians")
     parser.add_argument("--tc-weight", type=float, default=0.0)
     parser.add_argument("--mmd-weight", type=float, default=0.0)
     parser.add_argument("--wasserstein-weight", type=float, default=0.0)
@@ -109,6 +111,7 @@ def build_model(args, input_shape):
         mmd_weight=args.mmd_weight,
         wasserstein_weight=args.wasserstein_weight,
         decoder=args.decoder,
+        salient_components=args.salient_components,
         **common,
     )
 
