@@ -75,7 +75,11 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
     fixed = CPCA_COMPOSITES if args.composites == "fresh" else int(args.composites)
     train, test = cli_data.load("mnist_on_grass", chosen, args.seed, fixed)
     rows = []
-    variants = [(name, flags) for name, flags in VARIANTS if not args.only or any(o in name for o in args.only)]
+    variants = [
+        (name, flags)
+        for name, flags in VARIANTS
+        if (not args.only or any(o in name for o in args.only)) and not any(o in name for o in args.skip or ())
+    ]
     for name, flags in variants:
         flags = [args.mmd_weight if f is None else f for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
@@ -85,13 +89,15 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
         if "vae" in flags:
             base += ["--latent-dim", str(salient_dim + background_dim)]
         start = time.perf_counter()
-        cli_main.main(base + ["--salient-dim", str(salient_dim), "--background-dim", str(background_dim)] + flags)
+        reused = args.reuse and os.path.exists(os.path.join(out, "metrics.json"))
+        if not reused:
+            cli_main.main(base + ["--salient-dim", str(salient_dim), "--background-dim", str(background_dim)] + flags)
         with open(os.path.join(out, "metrics.json")) as f:
             report = json.load(f)
         if "test_latent_silhouette" in report:  # the VAE: its latents stand in for salient ones
             report["test_salient_silhouette"] = report["test_latent_silhouette"]
             report["test_salient_ari"] = report["test_latent_ari"]
-        rows.append((name, report, time.perf_counter() - start))
+        rows.append((name, report, None if reused else time.perf_counter() - start))
     if not args.only:
         start = time.perf_counter()
         cpca = contrastive_pca(train, test, args.seed, salient_dim)
@@ -105,9 +111,20 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
         "| method | " + " | ".join(c for c, _ in COLUMNS) + " | seconds |",
         "|---|" + "---:|" * (len(COLUMNS) + 1),
     ]
-    lines += [f"| {name} | " + " | ".join(_cell(r, k) for _, k in COLUMNS) + f" | {secs:.0f} |" for name, r, secs in rows]
+    lines += [
+        f"| {name} | " + " | ".join(_cell(r, k) for _, k in COLUMNS) + (f" | {secs:.0f} |" if secs is not None else " | — |")
+        for name, r, secs in rows
+    ]
     lines += ["", f"Background MSE of predicting the mean training crop: {baseline:.4f}.", ""]
     return lines
+
+
+def _flag(name, value):
+    """One parsed flag as it is typed: `--name v1 v2`, or `--name` for a switch."""
+    flag = "--" + name.replace("_", "-")
+    if value is True:
+        return flag
+    return f"{flag} {' '.join(map(str, value)) if isinstance(value, list) else value}"
 
 
 def main():
@@ -124,6 +141,10 @@ def main():
                         help="pairs per epoch, one per --digits setting (or one for all)")
     parser.add_argument("--runs", default="runs/separation-benchmark")
     parser.add_argument("--only", nargs="*", default=None, help="run only the rows whose name contains one of these")
+    parser.add_argument("--skip", nargs="*", default=None, help="leave out the rows whose name contains one of these")
+    parser.add_argument("--reuse", action="store_true",
+                        help="read rows whose run folder already holds metrics.json instead of training them again "
+                             "(their seconds show as —)")
     parser.add_argument("--mmd-weight", default="10", help="MMD weight of the +MMD row")
     parser.add_argument("--out", default=None, help="markdown file for the table")
     args = parser.parse_args()
@@ -138,9 +159,7 @@ def main():
         lines += run_setting(digits, *setting, args)
         print("\n".join(lines), flush=True)
     if args.out:
-        command = "python benchmarks/separation.py " + " ".join(
-            f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in vars(args).items() if v is not None
-        )
+        command = "python benchmarks/separation.py " + " ".join(_flag(k, v) for k, v in vars(args).items() if v not in (None, False))
         header = [
             "# Separation benchmark: mnist_on_grass",
             "",
