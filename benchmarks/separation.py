@@ -159,7 +159,7 @@ def main():
         lines += run_setting(digits, *setting, args)
         print("\n".join(lines), flush=True)
     if args.out:
-        command = "python benchmarks/separation.py " + " ".join(_flag(k, v) for k, v in vars(args).items() if v not in (None, False))
+        command = "python benchmarks/separation.py " + " ".join(_flag(k, v) for k, v in vars(args).items() if v is not None and v is not False)
         header = [
             "# Separation benchmark: mnist_on_grass",
             "",
