@@ -54,21 +54,11 @@ def foreground_on_background(
         TypeError, ValueError: empty, non-finite, out-of-range or mis-shaped inputs,
             overlapping regions, or a texture (region) smaller than the crop.
     """
-    foregrounds = to_unit_interval(foregrounds, "foregrounds")
-    if foregrounds.ndim == 3:
-        foregrounds = foregrounds[..., None]  # (N, h, w, 1)
-    if foregrounds.ndim != 4:
-        raise ValueError(f"foregrounds must be (N, h, w) or (N, h, w, C); got shape {foregrounds.shape}.")
+    foregrounds, textures = checked_inputs(foregrounds, textures, target_region, background_region)
     num = foregrounds.shape[0]
-    textures = _textures(textures)
-    channels = textures[0].shape[-1]
-    if foregrounds.shape[-1] not in (1, channels):
-        raise ValueError(f"foregrounds have {foregrounds.shape[-1]} channels but textures have {channels}.")
     num_background = num if num_background is None else int(num_background)
     if num_background < 1:
         raise ValueError(f"num_background must be a positive int, got {num_background}.")
-    for texture in textures:
-        check_disjoint(region_boxes(texture.shape, target_region), region_boxes(texture.shape, background_region))
     blend = get_blend(blend)
     rng = np.random.default_rng(seed)
     crop_size = foregrounds.shape[1:3]
@@ -79,6 +69,28 @@ def foreground_on_background(
     if labels is not None:
         fields["label"] = check_labels(labels, num)
     return ContrastiveData(target=fields, background={"x": background})
+
+
+def checked_inputs(foregrounds, textures, target_region, background_region):
+    """Foregrounds as float32 `(N, h, w, 1 or C)` and textures as a list of `(H, W, C)`,
+    after the checks shared by every compositing function (ranges, shapes, channel
+    counts, disjoint regions).
+
+    Raises:
+        TypeError, ValueError: see `foreground_on_background`.
+    """
+    foregrounds = to_unit_interval(foregrounds, "foregrounds")
+    if foregrounds.ndim == 3:
+        foregrounds = foregrounds[..., None]  # (N, h, w, 1)
+    if foregrounds.ndim != 4:
+        raise ValueError(f"foregrounds must be (N, h, w) or (N, h, w, C); got shape {foregrounds.shape}.")
+    textures = _textures(textures)
+    channels = textures[0].shape[-1]
+    if foregrounds.shape[-1] not in (1, channels):
+        raise ValueError(f"foregrounds have {foregrounds.shape[-1]} channels but textures have {channels}.")
+    for texture in textures:
+        check_disjoint(region_boxes(texture.shape, target_region), region_boxes(texture.shape, background_region))
+    return foregrounds, textures
 
 
 def _textures(textures):

@@ -11,9 +11,9 @@ import numpy as np
 import tensorflow as tf
 
 from pipelines.blending import get_blend
-from pipelines.checks import check_labels, to_unit_interval
-from pipelines.crops import check_disjoint, region_boxes
-from pipelines.foreground import LEFT_HALF, RIGHT_HALF, _textures
+from pipelines.checks import check_labels
+from pipelines.crops import region_boxes
+from pipelines.foreground import LEFT_HALF, RIGHT_HALF, checked_inputs
 
 
 def composite_pairs(
@@ -51,15 +51,7 @@ def composite_pairs(
     Raises:
         TypeError, ValueError: as `foreground_on_background`.
     """
-    foregrounds = to_unit_interval(foregrounds, "foregrounds")
-    foregrounds = foregrounds[..., None] if foregrounds.ndim == 3 else foregrounds
-    if foregrounds.ndim != 4:
-        raise ValueError(f"foregrounds must be (N, h, w) or (N, h, w, C); got shape {foregrounds.shape}.")
-    textures = _textures(textures)
-    if foregrounds.shape[-1] not in (1, textures[0].shape[-1]):
-        raise ValueError(f"foregrounds have {foregrounds.shape[-1]} channels but textures have {textures[0].shape[-1]}.")
-    for texture in textures:
-        check_disjoint(region_boxes(texture.shape, target_region), region_boxes(texture.shape, background_region))
+    foregrounds, textures = checked_inputs(foregrounds, textures, target_region, background_region)
     crop_size = foregrounds.shape[1:3]
     stack = _stack(textures)  # (T, H, W, C)
     target_crops = _CropSampler(stack, _box_table(textures, target_region, crop_size), crop_size)
