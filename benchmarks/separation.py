@@ -2,7 +2,8 @@
 
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD and
-+Wasserstein. Every tfvae row is one `tfvae train` run (the same code path as the
++Wasserstein, and with a mixture salient prior of one component per digit class.
+Every tfvae row is one `tfvae train` run (the same code path as the
 command line), so each run folder under --runs keeps its model, logs and figure.
 
     pip install contrastive   # the reference, not a tfvae dependency
@@ -29,6 +30,8 @@ VARIANTS = (
     ("ContrastiveVAE + TC", ["--tc-weight", "5"]),
     ("ContrastiveVAE + MMD", ["--mmd-weight", None]),  # None: the --mmd-weight flag of this script
     ("ContrastiveVAE + Wasserstein", ["--wasserstein-weight", "10"]),
+    # K: one mixture component per digit class of the setting.
+    ("ContrastiveVAE + mixture prior (K = classes)", ["--salient-components", "K"]),
 )
 COLUMNS = (
     ("salient silhouette", "test_salient_silhouette"),
@@ -81,7 +84,8 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
         if (not args.only or any(o in name for o in args.only)) and not any(o in name for o in args.skip or ())
     ]
     for name, flags in variants:
-        flags = [args.mmd_weight if f is None else f for f in flags]
+        classes = 10 if chosen is None else len(chosen)
+        flags = [args.mmd_weight if f is None else str(classes) if f == "K" else f for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
         base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out,
                 "--composites", str(args.composites), "--epoch-size", str(epoch_size),

@@ -8,6 +8,8 @@ the GMVAE of Dilokthanakul et al. 2016). Its KL to a Gaussian posterior has no
 closed form, so the ELBO uses the Monte-Carlo estimate of eq. 2.14.
 """
 
+import math
+
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -23,24 +25,34 @@ class MixturePrior(keras.layers.Layer):
         latent_dim: int. Event size.
         num_components: int. K >= 2.
         spread: float. Standard deviation of the random initial means (seeded).
+        init_scale: float. Initial standard deviation of every component. With
+            the defaults (means about 2 apart, scales 0.3) the prior starts as K
+            separate clusters; with scales near the spread it starts as one blob
+            and, measured on mnist_on_grass 0/1 at 1,000 steps, the salient
+            silhouette came out 0.08 lower (docs/separation_benchmark.md).
         seed: int. Seed of the initial means.
         min_scale: float. Floor on each component's scale.
         **kwargs: `keras.layers.Layer` arguments.
     """
 
-    def __init__(self, latent_dim, num_components, spread=1.0, seed=0, min_scale=1e-3, **kwargs):
+    def __init__(self, latent_dim, num_components, spread=2.0, init_scale=0.3, seed=0, min_scale=1e-3, **kwargs):
         super().__init__(**kwargs)
         if int(latent_dim) < 1 or int(num_components) < 2:
             raise ValueError(
                 f"MixturePrior needs latent_dim >= 1 and num_components >= 2, got {latent_dim} and {num_components}."
             )
         self.latent_dim, self.num_components = int(latent_dim), int(num_components)
+        if not init_scale > min_scale:
+            raise ValueError(f"MixturePrior needs init_scale > min_scale, got {init_scale} and {min_scale}.")
         self.spread, self.seed, self.min_scale = float(spread), int(seed), float(min_scale)
+        self.init_scale = float(init_scale)
         shape = (self.num_components, self.latent_dim)
         self.loc = self.add_weight(
             shape=shape, initializer=keras.initializers.RandomNormal(stddev=self.spread, seed=self.seed), name="loc"
         )
-        self.log_scale = self.add_weight(shape=shape, initializer="zeros", name="log_scale")
+        # scale = min_scale + exp(log_scale) starts at init_scale.
+        log_init = math.log(self.init_scale - self.min_scale)
+        self.log_scale = self.add_weight(shape=shape, initializer=keras.initializers.Constant(log_init), name="log_scale")
 
     def distribution(self):
         """The prior as a `tfd.MixtureSameFamily` with event `(latent_dim,)` and equal weights."""
@@ -60,6 +72,7 @@ class MixturePrior(keras.layers.Layer):
             "latent_dim": self.latent_dim,
             "num_components": self.num_components,
             "spread": self.spread,
+            "init_scale": self.init_scale,
             "seed": self.seed,
             "min_scale": self.min_scale,
         }
