@@ -64,6 +64,28 @@ def mean_background_mse(train_background, test_background):
     return mse(np.broadcast_to(mean_crop, np.shape(test_background)), test_background)
 
 
+def pca_background_mse(train_background, test_targets, test_background, num_components):
+    """A linear reference for background MSE: PCA with `num_components` components
+    fit on background-only examples, each test target projected onto them.
+
+    The projection keeps what the targets share with the backgrounds' top
+    components; compare it with a model whose background latents have as many
+    dimensions.
+
+    Args:
+        train_background: array `(N, ...)` of background-only examples.
+        test_targets: array `(M, ...)` of target examples.
+        test_background: array `(M, ...)`: the true background under each target.
+        num_components: int, at most min(N, features).
+    """
+    from sklearn.decomposition import PCA
+
+    flat = lambda a: np.asarray(a, "float64").reshape(len(a), -1)
+    pca = PCA(int(num_components)).fit(flat(train_background))
+    projected = pca.inverse_transform(pca.transform(flat(test_targets)))
+    return mse(projected, flat(test_background))
+
+
 def separation_report(model, x, labels=None, true_background=None, true_foreground=None, prefix=""):
     """All separation metrics of a `ContrastiveVAE` on target examples `x`.
 

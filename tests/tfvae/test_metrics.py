@@ -37,3 +37,21 @@ def test_mse_and_correlation():
 def test_mean_background_baseline():
     train = np.stack([np.zeros((2, 2)), np.ones((2, 2))])  # mean crop 0.5
     np.testing.assert_allclose(metrics.mean_background_mse(train, np.ones((3, 2, 2))), 0.25)
+
+
+def test_pca_background_mse_removes_what_the_backgrounds_do_not_span():
+    # Backgrounds in a 3-d coordinate subspace of R^6; targets add a foreground in
+    # the other three coordinates, which the projection drops exactly.
+    rng = np.random.default_rng(0)
+    scales = np.array([3.0, 2.0, 1.0])
+    train = np.zeros((2000, 6))
+    train[:, :3] = rng.normal(size=(2000, 3)) * scales
+    background = np.zeros((500, 6))
+    background[:, :3] = rng.normal(size=(500, 3)) * scales
+    foreground = np.zeros((500, 6))
+    foreground[:, 3:] = rng.normal(size=(500, 3))
+    targets = background + foreground
+    assert metrics.pca_background_mse(train, targets, background, 3) < 1e-3
+    # One component keeps the first coordinate: the error is the variance of the
+    # other two background coordinates, (2^2 + 1^2) / 6 per feature.
+    np.testing.assert_allclose(metrics.pca_background_mse(train, targets, background, 1), 5.0 / 6.0, rtol=0.1)
