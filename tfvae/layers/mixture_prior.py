@@ -25,11 +25,9 @@ class MixturePrior(keras.layers.Layer):
         latent_dim: int. Event size.
         num_components: int. K >= 2.
         spread: float. Standard deviation of the random initial means (seeded).
-        init_scale: float. Initial standard deviation of every component. With
-            the defaults (means about 2 apart, scales 0.3) the prior starts as K
-            separate clusters; with scales near the spread it starts as one blob
-            and, measured on mnist_on_grass 0/1 at 1,000 steps, the salient
-            silhouette came out 0.08 lower (docs/separation_benchmark.md).
+        init_scale: float. Initial standard deviation of every component. The
+            defaults (means drawn with standard deviation 2, scales 0.3) start the prior as K
+            separate clusters rather than one blob.
         seed: int. Seed of the initial means.
         min_scale: float. Floor on each component's scale.
         **kwargs: `keras.layers.Layer` arguments.
