@@ -83,8 +83,8 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
         for name, flags in VARIANTS
         if (not args.only or any(o in name for o in args.only)) and not any(o in name for o in args.skip or ())
     ]
+    classes = 10 if chosen is None else len(chosen)  # the mixture row's K
     for name, flags in variants:
-        classes = 10 if chosen is None else len(chosen)
         flags = [args.mmd_weight if f is None else str(classes) if f == "K" else f for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
         base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out,
