@@ -14,7 +14,7 @@ from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins import projector
 
 import pipelines
-from tfvae import VAE, ContrastiveVAE, callbacks
+from tfvae import VAE, ContrastiveVAE, callbacks, metrics
 
 X, Y = pipelines.digits_8x8("train")
 SMALL = {"hidden_units": (16,)}
@@ -100,6 +100,40 @@ def test_contrastive_run_logs_separation_traversal_and_exports_salient_projector
     exported = tf.train.load_checkpoint(checkpoint).get_tensor(config.embeddings[0].tensor_name)
     np.testing.assert_allclose(exported, model.salient_embedding(target[:16]), rtol=1e-5, atol=1e-6)
     assert "embedding" in _tags(_read(run), "text")
+
+    # Cluster scores after the last epoch are those of the trained model's embeddings.
+    clusters = _read(tmp_path / "clusters")
+    assert {f"{m}/{g}" for m in ("silhouette", "ari", "nmi") for g in ("salient", "background")} <= _tags(clusters, "scalars")
+    salient = model.salient_embedding(target[:16])
+    np.testing.assert_allclose(clusters["silhouette/salient"][1][1], metrics.silhouette(salient, labels), atol=1e-5)
+    np.testing.assert_allclose(clusters["ari/salient"][1][1], metrics.kmeans_agreement(salient, labels)["ari"], atol=1e-5)
+    background = model.background_embedding(target[:16])
+    np.testing.assert_allclose(clusters["silhouette/background"][1][1], metrics.silhouette(background, labels), atol=1e-5)
+
+
+def test_cluster_scores_are_perfect_when_the_means_are_the_labels(tmp_path):
+    # The encoder's means are 10 * (the first pixel) = 5 * label: examples of one label
+    # share one point, so silhouette, ARI and NMI are all 1.
+    labels = np.arange(12) % 3
+    x = np.zeros((12, 8, 8, 1), "float32")
+    x[:, 0, 0, 0] = labels / 2
+    encoder = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    kernel = np.zeros((64, 2))
+    kernel[0, 0] = 10.0
+    encoder.layers[-1].set_weights([kernel, np.zeros(2)])
+    model = VAE((8, 8, 1), 1, encoder=encoder, network_kwargs=SMALL)
+    callback = callbacks.ClusterScores(tmp_path, x, labels, every_n_epochs=2)
+    callback.set_model(model)
+    for epoch in range(3):
+        callback.on_epoch_end(epoch)
+    callback.on_train_end()
+    assert [h["epoch"] for h in callback.history] == [0, 2]
+    assert callback.history[-1] == pytest.approx({"epoch": 2, "silhouette/z": 1.0, "ari/z": 1.0, "nmi/z": 1.0})
+    assert set(_read(tmp_path / "clusters")["silhouette/z"][1]) == {0, 2}
+    with pytest.raises(ValueError, match="two distinct"):
+        callbacks.ClusterScores(tmp_path, x, np.zeros(12))
+    with pytest.raises(ValueError, match="11 labels for 12 examples"):
+        callbacks.ClusterScores(tmp_path, x, labels[:11])
 
 
 def test_logged_per_dimension_kl_matches_the_closed_form(tmp_path):

@@ -3,10 +3,12 @@
 Each summary callback writes to its own run folder under `log_dir`, next to
 Keras's `TensorBoard` callback's `train/` and `validation/` (which already log every
 loss term and the learning rate): `schedule/` (`KLWeightLogger`), `images/`
-(`ImageSummaries`), `latents/` (`LatentHistograms`) and `projector/`
-(`EmbeddingProjector`). `standard_callbacks` returns the set a run uses.
+(`ImageSummaries`), `latents/` (`LatentHistograms`), `clusters/`
+(`ClusterScores`) and `projector/` (`EmbeddingProjector`). `standard_callbacks`
+returns the set a run uses.
 """
 
+from tfvae.callbacks.clusters import ClusterScores
 from tfvae.callbacks.images import ImageSummaries
 from tfvae.callbacks.kl_weight import KLWeightLogger
 from tfvae.callbacks.latents import LatentHistograms, per_dimension_kl
@@ -16,6 +18,7 @@ from tfvae.callbacks.summaries import EpochSummaries, ExampleSummaries
 from tfvae.callbacks.warmup import KLWarmup
 
 __all__ = [
+    "ClusterScores",
     "EmbeddingProjector",
     "EpochSummaries",
     "ExampleSummaries",

@@ -1,7 +1,9 @@
 """The callbacks a training run uses, in one call."""
 
 import keras
+import numpy as np
 
+from tfvae.callbacks.clusters import ClusterScores
 from tfvae.callbacks.images import ImageSummaries
 from tfvae.callbacks.kl_weight import KLWeightLogger
 from tfvae.callbacks.latents import LatentHistograms
@@ -15,8 +17,9 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
 
     Keras's `TensorBoard` (every metric, i.e. every loss term, as `epoch_<name>` in
     `train/` and `validation/`, and `epoch_learning_rate`), `KLWeightLogger`,
-    `LatentHistograms`, `EmbeddingProjector` and, for image data, `ImageSummaries`
-    of the first `num_images` examples. A KL warm-up (`KLWarmup`) is a training
+    `LatentHistograms`, `EmbeddingProjector`, with labels of two or more classes
+    `ClusterScores`, and for image data `ImageSummaries` of the first `num_images`
+    examples. A KL warm-up (`KLWarmup`) is a training
     choice, so it is not included.
 
     Args:
@@ -24,7 +27,8 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
         log_dir: str or path. The TensorBoard log directory.
         examples: array `(N, *input_shape)` of held-out examples (targets for a
             `ContrastiveVAE`).
-        labels: optional array `(N,)`, the projector's metadata.
+        labels: optional array `(N,)`: the projector's metadata, and the classes
+            `ClusterScores` scores the latents against.
         every_n_epochs: int. Frequency of the summaries of `examples`.
         num_images: int. Examples shown by `ImageSummaries`.
 
@@ -43,6 +47,8 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
         LatentHistograms(log_dir, examples, every_n_epochs),
         EmbeddingProjector(log_dir, examples, labels, every_n_epochs),
     ]
+    if labels is not None and len(np.unique(labels)) > 1:
+        callbacks.append(ClusterScores(log_dir, examples, labels, every_n_epochs))
     if examples.ndim == 4 and examples.shape[-1] in (1, 3, 4):
         callbacks.append(ImageSummaries(log_dir, examples[:num_images], every_n_epochs))
     return callbacks
