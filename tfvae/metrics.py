@@ -86,6 +86,26 @@ def pca_background_mse(train_background, test_targets, test_background, num_comp
     return mse(projected, flat(test_background))
 
 
+def active_units(means, threshold=0.01):
+    """Number of latent dimensions in use: those whose posterior mean varies over examples.
+
+    Burda et al. (2016): dimension u is active when Cov_x(E_q(u|x)[u]) > `threshold`.
+    A dimension whose mean is the same for every input carries no information about
+    x, whatever its posterior stddev (so its KL may be > 0 and it is still unused).
+
+    Args:
+        means: array `(N, d)` of posterior means, N >= 2.
+        threshold: float. Variance above which a dimension counts as active.
+
+    Returns:
+        Int in [0, d].
+    """
+    means = np.asarray(means, "float64")
+    if means.ndim != 2 or len(means) < 2:
+        raise ValueError(f"active_units needs posterior means (N >= 2, d), got shape {means.shape}.")
+    return int(np.sum(np.var(means, axis=0) > threshold))
+
+
 def separation_report(model, x, labels=None, true_background=None, true_foreground=None, prefix=""):
     """All separation metrics of a `ContrastiveVAE` on target examples `x`.
 
@@ -98,15 +118,16 @@ def separation_report(model, x, labels=None, true_background=None, true_foregrou
         prefix: str prepended to every key (e.g. `"test_"`).
 
     Returns:
-        Dict of floats: `salient_silhouette`, `background_silhouette`, `salient_ari`,
+        Dict: ints `salient_active_units` and `background_active_units`
+        (`active_units`); floats `salient_silhouette`, `background_silhouette`, `salient_ari`,
         `salient_nmi` (with labels); `background_mse` and `foreground_correlation`
         (with ground truth).
     """
-    report = {}
+    salient, background = model.salient_embedding(x), model.background_embedding(x)
+    report = {"salient_active_units": active_units(salient), "background_active_units": active_units(background)}
     if labels is not None:
-        salient = model.salient_embedding(x)
         report["salient_silhouette"] = silhouette(salient, labels)
-        report["background_silhouette"] = silhouette(model.background_embedding(x), labels)
+        report["background_silhouette"] = silhouette(background, labels)
         agreement = kmeans_agreement(salient, labels)
         report["salient_ari"], report["salient_nmi"] = agreement["ari"], agreement["nmi"]
     if true_background is not None or true_foreground is not None:

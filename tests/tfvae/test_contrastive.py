@@ -175,6 +175,8 @@ def test_separation_report_uses_the_model_outputs():
     truth = np.clip(TARGET[:40] - 0.1, 0, 1)
     report = metrics.separation_report(model, TARGET[:40], LABELS[:40], truth, TARGET[:40] - truth, prefix="test_")
     assert set(report) == {
+        "test_salient_active_units",
+        "test_background_active_units",
         "test_salient_silhouette",
         "test_background_silhouette",
         "test_salient_ari",
@@ -185,6 +187,25 @@ def test_separation_report_uses_the_model_outputs():
     parts = model.separate(TARGET[:40])
     np.testing.assert_allclose(report["test_background_mse"], metrics.mse(parts["background"], truth))
     np.testing.assert_allclose(report["test_salient_silhouette"], metrics.silhouette(model.salient_embedding(TARGET[:40]), LABELS[:40]))
+    assert report["test_background_active_units"] == metrics.active_units(model.background_embedding(TARGET[:40]))
+
+
+def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of():
+    from tfvae import metrics
+    from tfvae.cli import report
+
+    model = _model()
+    assert metrics.separation_report(model, TARGET[:40])["salient_active_units"] == 2  # untrained: both vary
+    # Zero the salient encoder's output kernel: every input gets the same posterior
+    # (means = bias), the collapse MMD at weight 10 produced on mnist_on_grass.
+    last = model.salient_encoder.layers[-1]
+    kernel, bias = last.get_weights()
+    last.set_weights([np.zeros_like(kernel), bias])
+    collapsed = metrics.separation_report(model, TARGET[:40], prefix="test_")
+    assert collapsed["test_salient_active_units"] == 0
+    assert "collapsed" in report.collapse_warnings(collapsed)[0]
+    assert report.collapse_warnings({"test_salient_active_units": 1}) == []
+    assert report.collapse_warnings({"test_latent_silhouette": 0.5}) == []  # a VAE's report
 
 
 def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():

@@ -55,3 +55,16 @@ def test_pca_background_mse_removes_what_the_backgrounds_do_not_span():
     # One component keeps the first coordinate: the error is the variance of the
     # other two background coordinates, (2^2 + 1^2) / 6 per feature.
     np.testing.assert_allclose(metrics.pca_background_mse(train, targets, background, 1), 5.0 / 6.0, rtol=0.1)
+
+
+def test_active_units_counts_dimensions_whose_mean_varies_over_examples():
+    # Per-dimension variances over the 4 examples: 0.25, 0 (a constant mean, however
+    # far from 0), 0.0025 (below the 0.01 threshold), 1.
+    means = np.array([[0, 3, 0, -1], [1, 3, 0.1, 1], [0, 3, 0, -1], [1, 3, 0.1, 1]], "float64")
+    assert metrics.active_units(means) == 2
+    assert metrics.active_units(means, threshold=0.001) == 3
+    assert metrics.active_units(means, threshold=0.5) == 1
+    with pytest.raises(ValueError, match="N >= 2"):
+        metrics.active_units(means[:1])
+    with pytest.raises(ValueError, match="N >= 2"):
+        metrics.active_units(means[:, 0])

@@ -11,6 +11,7 @@ for image data, `separation.png`.
 import argparse
 import json
 import os
+import sys
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import report, run_folder
@@ -63,6 +64,8 @@ def run(args):
     written = ["evaluation.json", *_figures(model, test, args.run_dir, out)]
     progress.add(1)
     print(json.dumps(results, indent=2))
+    for line in report.collapse_warnings(results):
+        print(f"warning: {line}", file=sys.stderr)
     print(f"written to {out}: {', '.join(written)}")
     return results
 

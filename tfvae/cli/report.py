@@ -38,6 +38,20 @@ def evaluate(model, train, test, seed=0):
     return report
 
 
+def collapse_warnings(report):
+    """Lines warning of an unused salient space in a cVAE's `evaluate` report.
+
+    No salient dimension whose posterior mean varies over the test targets
+    (`test_salient_active_units` = 0) means every target gets the same s: the
+    foreground went into the background latents (posterior collapse).
+    """
+    if report.get("test_salient_active_units") != 0:
+        return []
+    return ["no salient dimension is in use on the test targets (their salient posterior means do not vary): "
+            "the salient space has collapsed and the foreground went into the background latents. "
+            "Lower --mmd-weight if set, or see docs/user_guide.md section 4 (posterior collapse)."]
+
+
 def latent_embedding(model, x):
     """Posterior means: the salient embedding of a cVAE, the latent of a VAE; `(N, d)`."""
     if hasattr(model, "salient_embedding"):

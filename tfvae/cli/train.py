@@ -9,6 +9,7 @@ import argparse
 import datetime
 import json
 import os
+import sys
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import report, run_folder
@@ -291,5 +292,7 @@ def run(args):
         json.dump(metrics, f, indent=2)
     report.save_figure(model, test, os.path.join(out, "separation.png"))
     print(json.dumps(metrics, indent=2))
+    for line in report.collapse_warnings(metrics):
+        print(f"warning: {line}", file=sys.stderr)
     print(f"run written to {out}")
     return metrics
