@@ -124,12 +124,13 @@ def test_cluster_scores_are_perfect_when_the_means_are_the_labels(tmp_path):
     model = VAE((8, 8, 1), 1, encoder=encoder, network_kwargs=SMALL)
     callback = callbacks.ClusterScores(tmp_path, x, labels, every_n_epochs=2)
     callback.set_model(model)
-    for epoch in range(3):
+    callback.set_params({"epochs": 4})  # as fit(epochs=4) does
+    for epoch in range(4):
         callback.on_epoch_end(epoch)
     callback.on_train_end()
-    assert [h["epoch"] for h in callback.history] == [0, 2]
-    assert callback.history[-1] == pytest.approx({"epoch": 2, "silhouette/z": 1.0, "ari/z": 1.0, "nmi/z": 1.0})
-    assert set(_read(tmp_path / "clusters")["silhouette/z"][1]) == {0, 2}
+    assert [h["epoch"] for h in callback.history] == [0, 2, 3]  # every 2nd, and the last
+    assert callback.history[-1] == pytest.approx({"epoch": 3, "silhouette/z": 1.0, "ari/z": 1.0, "nmi/z": 1.0})
+    assert set(_read(tmp_path / "clusters")["silhouette/z"][1]) == {0, 2, 3}
     with pytest.raises(ValueError, match="two distinct"):
         callbacks.ClusterScores(tmp_path, x, np.zeros(12))
     with pytest.raises(ValueError, match="11 labels for 12 examples"):

@@ -22,7 +22,7 @@ class ClusterScores(ExampleSummaries):
         log_dir: str or path. The TensorBoard log directory.
         examples: array `(N, *input_shape)` (targets for a `ContrastiveVAE`).
         labels: array `(N,)` with at least two distinct values.
-        every_n_epochs: int. Score after epochs 0, N, 2N, ...
+        every_n_epochs: int. Score after epochs 0, N, 2N, ... and the last.
         subdir: str. Run folder under `log_dir`.
         seed: int. Seed of the silhouette subsample and of k-means.
 

@@ -31,7 +31,7 @@ class ImageSummaries(ExampleSummaries):
         log_dir: str or path. The TensorBoard log directory.
         examples: array `(N, H, W, C)` with C in 1, 3 or 4 (targets for a
             `ContrastiveVAE`); all N are shown, so keep it small (e.g. 8).
-        every_n_epochs: int. Write after epochs 0, N, 2N, ...
+        every_n_epochs: int. Write after epochs 0, N, 2N, ... and the last.
         num_samples: int. Prior samples shown, in rows of `columns`.
         columns: int. Images per row of the samples grid.
         traversal_range: (float, float). Values the traversed dimension sweeps.

@@ -12,7 +12,7 @@ class KLWeightLogger(EpochSummaries):
 
     Args:
         log_dir: str or path. The TensorBoard log directory.
-        every_n_epochs: int. Write after epochs 0, N, 2N, ...
+        every_n_epochs: int. Write after epochs 0, N, 2N, ... and the last.
         subdir: str. Run folder under `log_dir`.
     """
 

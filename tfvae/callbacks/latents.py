@@ -44,7 +44,7 @@ class LatentHistograms(ExampleSummaries):
     Args:
         log_dir: str or path. The TensorBoard log directory.
         examples: array `(N, *input_shape)` (targets for a `ContrastiveVAE`).
-        every_n_epochs: int. Write after epochs 0, N, 2N, ...
+        every_n_epochs: int. Write after epochs 0, N, 2N, ... and the last.
         active_threshold: float. KL in nats above which a dimension counts as active.
         subdir: str. Run folder under `log_dir`.
     """

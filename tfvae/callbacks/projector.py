@@ -26,7 +26,7 @@ class EmbeddingProjector(ExampleSummaries):
         log_dir: str or path. The TensorBoard log directory.
         examples: array `(N, *input_shape)` (targets for a `ContrastiveVAE`).
         labels: optional array `(N,)` of labels, written as the points' metadata.
-        every_n_epochs: int. Export after epochs 0, N, 2N, ...
+        every_n_epochs: int. Export after epochs 0, N, 2N, ... and the last.
         subdir: str. Run folder under `log_dir`.
 
     Raises:

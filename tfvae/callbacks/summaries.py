@@ -10,7 +10,7 @@ from tfvae.callbacks.views import latent_view
 
 
 class EpochSummaries(keras.callbacks.Callback):
-    """Writes `tf.summary` data to `log_dir/subdir` after epochs 0, N, 2N, ...
+    """Writes `tf.summary` data to `log_dir/subdir` after epochs 0, N, 2N, ... and the last.
 
     Each callback owns its run folder: TensorBoard reads one event file at a time per
     folder, so two writers never share one (Keras's `TensorBoard` callback owns
@@ -22,7 +22,8 @@ class EpochSummaries(keras.callbacks.Callback):
         log_dir: str or path. The TensorBoard log directory.
         subdir: str. This callback's run folder under `log_dir`.
         every_n_epochs: int. Write after epochs with `epoch % every_n_epochs == 0`
-            (Keras's `histogram_freq` convention: the first epoch is always written).
+            (Keras's `histogram_freq` convention: the first epoch is always written)
+            and after the last epoch of `fit`, so the trained model is always summarized.
     """
 
     def __init__(self, log_dir, subdir, every_n_epochs=1):
@@ -40,7 +41,8 @@ class EpochSummaries(keras.callbacks.Callback):
         return os.path.join(self.log_dir, self.subdir)
 
     def on_epoch_end(self, epoch, logs=None):
-        if epoch % self.every_n_epochs:
+        last = epoch + 1 == (self.params or {}).get("epochs")  # fit's final epoch: always written
+        if epoch % self.every_n_epochs and not last:
             return
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(self.run_dir)
@@ -67,7 +69,7 @@ class ExampleSummaries(EpochSummaries):
         log_dir: str or path. The TensorBoard log directory.
         subdir: str. This callback's run folder under `log_dir`.
         examples: array `(N, *input_shape)` (targets for a `ContrastiveVAE`).
-        every_n_epochs: int. Write after epochs 0, N, 2N, ...
+        every_n_epochs: int. Write after epochs 0, N, 2N, ... and the last.
     """
 
     def __init__(self, log_dir, subdir, examples, every_n_epochs=1):

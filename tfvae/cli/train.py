@@ -71,7 +71,8 @@ def add_arguments(parser):
     parser.add_argument("--strategy", choices=("auto", "none", "mirrored", "multiworker"), default="auto",
                         help="auto: MirroredStrategy with more than one GPU; multiworker: TF_CONFIG cluster")
     parser.add_argument("--summary-every", type=int, default=1, metavar="EPOCHS",
-                        help="TensorBoard images, latent histograms and projector every this many epochs")
+                        help="TensorBoard images, latent histograms, cluster scores and projector every this many epochs "
+                             "(and after the last)")
     parser.add_argument("--summary-examples", type=int, default=512,
                         help="test targets summarized (histograms, per-dimension KL, projector)")
     parser.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
