@@ -158,7 +158,9 @@ def main():
     parser.add_argument("--reuse", action="store_true",
                         help="read rows whose run folder already holds metrics.json instead of training them again "
                              "(their seconds are those the run recorded in benchmark_seconds.json, or —)")
-    parser.add_argument("--mmd-weight", default="10", help="MMD weight of the +MMD row")
+    parser.add_argument("--mmd-weight", default="1",
+                        help="MMD weight of the +MMD row (weight 10 lost the salient space on 1 of 3 seeds on digits 0/1; "
+                             "see docs/separation_benchmark.md)")
     parser.add_argument("--out", default=None, help="markdown file for the table")
     args = parser.parse_args()
     per_setting = {}
