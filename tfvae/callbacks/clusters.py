@@ -15,8 +15,8 @@ class ClusterScores(ExampleSummaries):
     (`tfvae.metrics.silhouette` and `tfvae.metrics.kmeans_agreement` with one
     cluster per label). For a `ContrastiveVAE` the salient curves should rise and
     the background ones stay near 0 (no leakage); curves still rising at the last
-    epoch say the run stopped early. The latest scores are also kept in `history`,
-    a list of `{"epoch": e, "<metric>/<group>": value}` dicts.
+    epoch say the run stopped early. Every scoring is also kept in `history`, a
+    list of `{"epoch": e, "<metric>/<group>": value}` dicts.
 
     Args:
         log_dir: str or path. The TensorBoard log directory.
