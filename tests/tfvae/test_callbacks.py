@@ -62,7 +62,7 @@ def test_vae_run_logs_loss_terms_learning_rate_kl_weight_latents_and_images(tmp_
 
     latents = _read(tmp_path / "latents")
     assert {"posterior_mean/z", "posterior_stddev/z"} <= _tags(latents, "histograms")
-    assert {"kl/z/dim_0", "kl/z/dim_1", "active_dims/z"} <= _tags(latents, "scalars")
+    assert {"kl/z/dim_0", "kl/z/dim_1", "active_dims/z", "active_units/z"} <= _tags(latents, "scalars")
     assert set(latents["kl/z/dim_0"][1]) == {0, 1}
 
     images = _read(tmp_path / "images")
@@ -154,6 +154,7 @@ def test_logged_per_dimension_kl_matches_the_closed_form(tmp_path):
     latents = _read(tmp_path / "latents")
     np.testing.assert_allclose([latents[f"kl/z/dim_{d}"][1][0] for d in range(3)], expected, atol=1e-5)
     assert latents["active_dims/z"][1][0] == 2  # the third dimension has collapsed to the prior
+    assert latents["active_units/z"][1][0] == 0  # but every input has the same means: nothing about x
 
 
 def test_kl_warmup_by_epochs_sets_the_weight_the_compiled_step_uses(tmp_path):

@@ -4,6 +4,7 @@ posterior-collapse signal."""
 import numpy as np
 import tensorflow as tf
 
+from tfvae import metrics
 from tfvae.callbacks.summaries import ExampleSummaries
 
 
@@ -35,7 +36,12 @@ class LatentHistograms(ExampleSummaries):
       dimension i to the N(0, 1) prior (`per_dimension_kl`); a dimension whose KL
       stays near 0 has collapsed to the prior and carries no information;
     - scalar `active_dims/<group>`: how many dimensions have KL above
-      `active_threshold`.
+      `active_threshold`;
+    - scalar `active_units/<group>` (two or more examples): how many dimensions
+      have a posterior mean that varies over the examples
+      (`tfvae.metrics.active_units`, as in `metrics.json`). A posterior that gives
+      every input the same mean with a stddev below 1 has KL > 0, so it counts in
+      `active_dims`, but carries nothing about x and does not count here.
 
     Full-covariance posteriors are summarized by their marginals (stddev
     sqrt(Sigma_ii)); their per-dimension KLs then ignore the correlations, and sum
@@ -61,3 +67,5 @@ class LatentHistograms(ExampleSummaries):
             for d, value in enumerate(kl):
                 tf.summary.scalar(f"kl/{group}/dim_{d}", value)
             tf.summary.scalar(f"active_dims/{group}", int(np.sum(kl > self.active_threshold)))
+            if len(mean) > 1:
+                tf.summary.scalar(f"active_units/{group}", metrics.active_units(mean))
