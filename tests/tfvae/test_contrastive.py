@@ -190,7 +190,7 @@ def test_separation_report_uses_the_model_outputs():
     assert report["test_background_active_units"] == metrics.active_units(model.background_embedding(TARGET[:40]))
 
 
-def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of():
+def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     from tfvae import metrics
     from tfvae.cli import report
 
@@ -204,6 +204,9 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of():
     collapsed = metrics.separation_report(model, TARGET[:40], prefix="test_")
     assert collapsed["test_salient_active_units"] == 0
     assert "collapsed" in report.collapse_warnings(collapsed)[0]
+    report.print_results(collapsed)  # what tfvae train and evaluate print
+    printed = capsys.readouterr()
+    assert '"test_salient_active_units": 0' in printed.out and printed.err.startswith("warning: no salient dimension")
     assert report.collapse_warnings({"test_salient_active_units": 1}) == []
     assert report.collapse_warnings({"test_latent_silhouette": 0.5}) == []  # a VAE's report
 

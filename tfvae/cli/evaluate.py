@@ -11,7 +11,6 @@ for image data, `separation.png`.
 import argparse
 import json
 import os
-import sys
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import report, run_folder
@@ -63,9 +62,7 @@ def run(args):
         json.dump(results, f, indent=2)
     written = ["evaluation.json", *_figures(model, test, args.run_dir, out)]
     progress.add(1)
-    print(json.dumps(results, indent=2))
-    for line in report.collapse_warnings(results):
-        print(f"warning: {line}", file=sys.stderr)
+    report.print_results(results)
     print(f"written to {out}: {', '.join(written)}")
     return results
 

@@ -1,6 +1,8 @@
 """The test metrics and figures of a trained model, shared by `tfvae train` and `tfvae evaluate`."""
 
 import csv
+import json
+import sys
 
 import numpy as np
 
@@ -36,6 +38,13 @@ def evaluate(model, train, test, seed=0):
         report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
         report.update({f"test_latent_{k}": v for k, v in metrics.kmeans_agreement(latent, target["label"]).items()})
     return report
+
+
+def print_results(report):
+    """Prints an `evaluate` report as JSON, then its `collapse_warnings` to stderr."""
+    print(json.dumps(report, indent=2))
+    for line in collapse_warnings(report):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def collapse_warnings(report):

@@ -9,7 +9,6 @@ import argparse
 import datetime
 import json
 import os
-import sys
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import report, run_folder
@@ -292,8 +291,6 @@ def run(args):
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     report.save_figure(model, test, os.path.join(out, "separation.png"))
-    print(json.dumps(metrics, indent=2))
-    for line in report.collapse_warnings(metrics):
-        print(f"warning: {line}", file=sys.stderr)
+    report.print_results(metrics)
     print(f"run written to {out}")
     return metrics
