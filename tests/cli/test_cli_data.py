@@ -65,3 +65,16 @@ def test_write_takes_its_flags_from_a_config(tmp_path):
 def test_inspect_names_what_it_cannot_read(tmp_path):
     with pytest.raises(SystemExit, match="neither a built-in dataset .* nor TFRecord shards"):
         inspect(str(tmp_path / "nothing"))
+
+
+def test_digits_select_classes_of_the_plain_digit_sets():
+    y_all = pipelines.digits_8x8("test", seed=0)[1]
+    assert inspect("digits_8x8", "--split", "test")["label_counts"] == dict(enumerate(np.bincount(y_all).tolist()))
+    chosen = inspect("digits_8x8", "--split", "test", "--digits", "3,5")
+    assert chosen["label_counts"] == {3: int((y_all == 3).sum()), 5: int((y_all == 5).sum())}
+    assert chosen["num_examples"] == int(np.isin(y_all, (3, 5)).sum())
+    # mnist_on_grass keeps its own default, digits 0 and 1.
+    assert set(inspect("mnist_on_grass", "--split", "test")["label_counts"]) == {0, 1}
+    for bad in ("3,x", "10", "all,1"):
+        with pytest.raises(SystemExit):
+            inspect("digits_8x8", "--digits", bad)

@@ -1,22 +1,64 @@
 """Datasets the command line can train on, all available offline, and the flags that pick one."""
 
+import numpy as np
+
 import pipelines
 
 CONTRASTIVE = ("mnist_on_grass", "synthetic")
 PLAIN = ("mnist_subset", "digits_8x8")
 DATASETS = CONTRASTIVE + PLAIN
 SETS = ("target", "background")
+#: `--digits` not given: each dataset's own classes, 0 and 1 on mnist_on_grass (as in
+#: contrastive PCA), all ten on the plain digit sets.
+DATASET_DEFAULT = "default"
+DEFAULT_DIGITS = {"mnist_on_grass": (0, 1)}
+DIGIT_DATASETS = ("mnist_on_grass",) + PLAIN
 
 
 def parse_digits(text):
-    """Digit classes `D,D,...` (e.g. `0,1`), or `all` (returned as None).
+    """Digit classes `D,D,...` (e.g. `0,1`), `all` (returned as None), or
+    `DATASET_DEFAULT` (the flag's default, resolved by `digits_of`).
 
     Raises:
-        ValueError: text that is not comma-separated integers or `all`.
+        argparse.ArgumentTypeError: anything but comma-separated classes 0..9 or `all`.
     """
+    import argparse
+
+    if text == DATASET_DEFAULT:
+        return text
     if text in ("", "all"):
         return None
-    return tuple(int(d) for d in text.split(","))
+    try:
+        digits = tuple(int(d) for d in text.split(","))
+    except ValueError:
+        digits = ()
+    if not digits or not set(digits) <= set(range(10)):
+        raise argparse.ArgumentTypeError(f"expected digit classes 0..9 as D,D,... or 'all', got {text!r}")
+    return digits
+
+
+def add_digits_argument(parser, **kwargs):
+    """Declares `--digits` (`kwargs` override its default)."""
+    options = dict(type=parse_digits, default=DATASET_DEFAULT, metavar="D,D,...|all",
+                   help="digit classes of mnist_on_grass, mnist_subset or digits_8x8, e.g. 0,1 or 'all' "
+                        "(default: 0,1 on mnist_on_grass, as in contrastive PCA; all on the others)")
+    parser.add_argument("--digits", **{**options, **kwargs})
+
+
+def digits_of(name, digits):
+    """The classes `digits` keeps of dataset `name`: None (all) for datasets without
+    digit classes, the dataset's own default for `DATASET_DEFAULT`."""
+    if name not in DIGIT_DATASETS:
+        return None
+    return DEFAULT_DIGITS.get(name) if digits == DATASET_DEFAULT else digits
+
+
+def _keep_digits(x, y, digits):
+    """The examples of `(x, y)` whose label is in `digits` (None: all)."""
+    if digits is None:
+        return x, y
+    keep = np.isin(y, digits)
+    return x[keep], y[keep]
 
 
 def add_selection_arguments(parser):
@@ -25,8 +67,7 @@ def add_selection_arguments(parser):
     parser.add_argument("--split", choices=("train", "test"), default="train")
     parser.add_argument("--set", choices=SETS, default="target",
                         help="the target examples (with labels and any ground truth) or the background-only set")
-    parser.add_argument("--digits", type=parse_digits, default=(0, 1), metavar="D,D,...|all",
-                        help="mnist_on_grass digit classes (default 0,1)")
+    add_digits_argument(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the dataset's split, composition or generation")
 
 
@@ -67,7 +108,7 @@ def fresh_pairs(name, digits=None, seed=0):
     every example (`pipelines.mnist_on_grass_pairs`); only mnist_on_grass has one."""
     if name != "mnist_on_grass":
         raise ValueError(f"only mnist_on_grass streams fresh composites, not {name!r}.")
-    return pipelines.mnist_on_grass_pairs("train", digits=digits, seed=seed)
+    return pipelines.mnist_on_grass_pairs("train", digits=digits_of(name, digits), seed=seed)
 
 
 def load(name, digits=None, seed=0, composites=1):
@@ -79,6 +120,7 @@ def load(name, digits=None, seed=0, composites=1):
     Plain datasets (no background set) come with an empty `background` dict, so only
     the VAE can train on them.
     """
+    digits = digits_of(name, digits)
     if name == "mnist_on_grass":
         return (pipelines.mnist_on_grass("train", digits=digits, seed=seed, composites=composites),
                 pipelines.mnist_on_grass("test", digits=digits, seed=seed))
@@ -88,7 +130,7 @@ def load(name, digits=None, seed=0, composites=1):
         load_split = getattr(pipelines, name)
         splits = []
         for split in ("train", "test"):
-            x, y = load_split(split, seed=seed)
+            x, y = _keep_digits(*load_split(split, seed=seed), digits)
             splits.append(pipelines.ContrastiveData(target={"x": x, "label": y}, background={}))
         return tuple(splits)
     raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}.")

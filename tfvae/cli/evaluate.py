@@ -24,8 +24,7 @@ def add_arguments(parser):
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by tfvae train")
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default=argparse.SUPPRESS,
                         help="evaluate on this dataset's test split instead of the run's (same input shape)")
-    parser.add_argument("--digits", type=cli_data.parse_digits, default=argparse.SUPPRESS, metavar="D,D,...|all",
-                        help="mnist_on_grass digit classes (default: the run's)")
+    cli_data.add_digits_argument(parser, default=argparse.SUPPRESS, help="digit classes (default: the run's)")
     parser.add_argument("--seed", type=int, default=argparse.SUPPRESS,
                         help="seed of the Monte-Carlo ELBO (default: the run's --seed); "
                              "the data are always split and generated with the run's seed")

@@ -28,8 +28,7 @@ def add_arguments(parser):
     """Declares the flags of `tfvae train`."""
     parser.add_argument("--model", choices=("cvae", "vae"), default="cvae", help="contrastive VAE or plain VAE")
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass")
-    parser.add_argument("--digits", type=cli_data.parse_digits, default=(0, 1), metavar="D,D,...|all",
-                        help="mnist_on_grass digit classes, e.g. 0,1 (the default, as in contrastive PCA) or 'all'")
+    cli_data.add_digits_argument(parser)
     parser.add_argument("--composites", type=cli_data.parse_composites, default="fresh", metavar="N|fresh",
                         help="mnist_on_grass training targets: 'fresh' (the default) lays every digit over a new "
                              "grass crop each time it is drawn, streamed, so no digit-grass pair repeats; N: a "
