@@ -2,7 +2,9 @@
 
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD and
-+Wasserstein, and with a mixture salient prior of one component per digit class.
++Wasserstein, and with a mixture salient prior of one component per digit class;
+last, as a reference ceiling, a VAE with the salient dimension trained on the same
+digits without grass (`--dataset mnist_subset`).
 Every tfvae row is one `tfvae train` run (the same code path as the
 command line), so each run folder under --runs keeps its model, logs and figure.
 
@@ -32,6 +34,10 @@ VARIANTS = (
     ("ContrastiveVAE + Wasserstein", ["--wasserstein-weight", "10"]),
     # K: one mixture component per digit class of the setting.
     ("ContrastiveVAE + mixture prior (K = classes)", ["--salient-components", "K"]),
+    # A reference, not a competitor: the same digits with no grass at all, latent size
+    # S = the salient dimension. What a VAE's posterior means score when there is no
+    # background to separate.
+    ("VAE on the clean digits, no grass (reference)", ["--model", "vae", "--dataset", "mnist_subset", "--latent-dim", "S"]),
 )
 COLUMNS = (
     ("salient silhouette", "test_salient_silhouette"),
@@ -85,12 +91,13 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
     ]
     classes = 10 if chosen is None else len(chosen)  # the mixture row's K
     for name, flags in variants:
-        flags = [args.mmd_weight if f is None else str(classes) if f == "K" else f for f in flags]
+        placeholders = {None: args.mmd_weight, "K": str(classes), "S": str(salient_dim)}
+        flags = [placeholders.get(f, f) for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
         base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out,
                 "--composites", str(args.composites), "--epoch-size", str(epoch_size),
                 "--summary-every", str(args.summary_every)]
-        if "vae" in flags:
+        if "vae" in flags and "--latent-dim" not in flags:
             base += ["--latent-dim", str(salient_dim + background_dim)]
         start = time.perf_counter()
         timing = os.path.join(out, "benchmark_seconds.json")
