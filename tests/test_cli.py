@@ -92,6 +92,10 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     convs = [layer for layer in model.salient_encoder.layers if "conv" in layer.name]
     assert [layer.filters for layer in convs] == [8, 16]
     assert not any("dense" in layer.name for layer in model.salient_encoder.layers[:-1])  # --dense-units 0: none
+    for choice, scale in (("normal_per_dimension", "per_dimension"), ("normal_predicted", "predicted"), (None, "global")):
+        chosen = train.build_model(parser.parse_args(["--likelihood", choice] if choice else []), (28, 28, 1))
+        assert chosen.likelihood.scale == scale and chosen.likelihood.fixed_scale == 0.1
+    assert train.build_model(parser.parse_args(["--likelihood", "normal"]), (28, 28, 1)).likelihood.fixed_scale == 1.0
     for wrong in (["--architecture", "mlp", "--filters", "8"], ["--hidden-units", "16"]):
         with pytest.raises(SystemExit, match="applies to --architecture"):
             train.build_model(parser.parse_args(wrong), (28, 28, 1))

@@ -41,8 +41,11 @@ def add_arguments(parser):
     parser.add_argument("--dense-units", type=int, default=None,
                         help="conv: width of the dense layer after the convolutions (default 128; 0 for none)")
     parser.add_argument("--likelihood", default=None,
-                        choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "poisson", "negative_binomial"),
-                        help="p(x|z); default normal with a learned global scale")
+                        choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
+                                 "normal_predicted", "poisson", "negative_binomial"),
+                        help="p(x|z); default normal_global: Normal with one learned scale; normal_per_dimension: "
+                             "a learned scale per pixel; normal_predicted: the decoder predicts the scale of "
+                             "every pixel of every example; normal: scale 1")
     parser.add_argument("--posterior", choices=("diag", "full"), default="diag")
     parser.add_argument("--latent-dim", type=int, default=8, help="VAE latent size")
     parser.add_argument("--salient-dim", type=int, default=2)
@@ -88,8 +91,8 @@ def build_model(args, input_shape):
     from tfvae.layers import Normal
 
     likelihood = args.likelihood or "normal_global"
-    if likelihood == "normal_global":
-        likelihood = Normal(input_shape, scale="global", fixed_scale=0.1)
+    if likelihood.startswith("normal_"):  # a learned scale, starting at 0.1
+        likelihood = Normal(input_shape, scale=likelihood[len("normal_"):], fixed_scale=0.1)
     common = dict(
         architecture=args.architecture,
         likelihood=likelihood,
