@@ -2,7 +2,8 @@
 
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD and
-+Wasserstein, and with a mixture salient prior of one component per digit class;
++Wasserstein, with Normal scales the decoder predicts per pixel, and with a mixture
+salient prior of one component per digit class;
 last, as a reference ceiling, a VAE with the salient dimension trained on the same
 digits without grass (`--dataset mnist_subset`).
 Every tfvae row is one `tfvae train` run (the same code path as the
@@ -32,6 +33,8 @@ VARIANTS = (
     ("ContrastiveVAE + TC", ["--tc-weight", "5"]),
     ("ContrastiveVAE + MMD", ["--mmd-weight", None]),  # None: the --mmd-weight flag of this script
     ("ContrastiveVAE + Wasserstein", ["--wasserstein-weight", "10"]),
+    # The decoder predicts a Normal scale for every pixel of every example.
+    ("ContrastiveVAE + predicted pixel scales", ["--likelihood", "normal_predicted"]),
     # K: one mixture component per digit class of the setting.
     ("ContrastiveVAE + mixture prior (K = classes)", ["--salient-components", "K"]),
     # A reference, not a competitor: the same digits with no grass at all, latent size
