@@ -209,6 +209,13 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     assert '"test_salient_active_units": 0' in printed.out and printed.err.startswith("warning: no salient dimension")
     assert report.collapse_warnings({"test_salient_active_units": 1}) == []
     assert report.collapse_warnings({"test_latent_silhouette": 0.5}) == []  # a VAE's report
+    # Leakage: the predicted-scale run that lost its salient space (0.056 / 0.089)
+    # warns; a healthy 0/1 run (0.42 / 0.01) and all ten (-0.009 / -0.024) do not.
+    leaked = report.collapse_warnings({"test_salient_active_units": 2, "test_salient_silhouette": 0.056,
+                                       "test_background_silhouette": 0.089})
+    assert len(leaked) == 1 and "cluster better in the background latents (silhouette 0.089)" in leaked[0]
+    for salient, background in ((0.42, 0.01), (-0.009, -0.024), (-0.02, 0.04)):
+        assert report.collapse_warnings({"test_salient_silhouette": salient, "test_background_silhouette": background}) == []
 
 
 def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():
