@@ -275,6 +275,8 @@ def run(args):
     if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE:
         raise SystemExit(f"tfvae train: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    # The classes the run trains on, recorded as such (evaluate on another dataset keeps them).
+    args.digits = cli_data.digits_of(args.dataset, args.digits)
     args = _run_arguments(args, out)
     keras.utils.set_random_seed(args.seed)
     train, test = cli_data.load(args.dataset, args.digits, args.seed, 1 if _fresh(args) else args.composites)
