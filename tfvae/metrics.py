@@ -106,6 +106,40 @@ def active_units(means, threshold=0.01):
     return int(np.sum(np.var(means, axis=0) > threshold))
 
 
+def within_group_share(embedding, groups):
+    """Share of an embedding's variance that lies within groups.
+
+    The one-way decomposition sum_i ||e_i - m||^2 = sum_i ||e_i - m_g(i)||^2 +
+    sum_i ||m_g(i) - m||^2 (m the overall mean, m_g a group's mean) gives
+    within / total. With `groups` naming the foreground of each example (the same
+    digit over several backgrounds), it is the part of the salient space that moves
+    with the background: 0 when the salient encoder ignores the background, 1 when
+    it sees only the background.
+
+    Args:
+        embedding: array `(N, d)`, e.g. salient posterior means.
+        groups: array `(N,)` of group ids; each group should hold 2 or more examples.
+
+    Returns:
+        Float in [0, 1].
+
+    Raises:
+        ValueError: mismatched lengths, or an embedding that does not vary.
+    """
+    embedding = np.asarray(embedding, "float64").reshape(len(embedding), -1)
+    groups = np.asarray(groups)
+    if len(groups) != len(embedding):
+        raise ValueError(f"within_group_share: {len(embedding)} embeddings but {len(groups)} group ids.")
+    total = np.sum((embedding - embedding.mean(0)) ** 2)
+    if total == 0:
+        raise ValueError("within_group_share: the embedding does not vary, so it has no variance to share.")
+    _, index = np.unique(groups, return_inverse=True)
+    index = index.ravel()
+    counts = np.bincount(index)
+    group_means = np.stack([np.bincount(index, weights=column) for column in embedding.T], 1) / counts[:, None]
+    return float(np.sum((embedding - group_means[index]) ** 2) / total)
+
+
 def separation_report(model, x, labels=None, true_background=None, true_foreground=None, prefix=""):
     """All separation metrics of a `ContrastiveVAE` on target examples `x`.
 

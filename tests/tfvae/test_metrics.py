@@ -68,3 +68,18 @@ def test_active_units_counts_dimensions_whose_mean_varies_over_examples():
         metrics.active_units(means[:1])
     with pytest.raises(ValueError, match="N >= 2"):
         metrics.active_units(means[:, 0])
+
+
+def test_within_group_share_is_the_within_part_of_the_variance():
+    # Groups {0, 2} and {10, 12}: within sum 1+1+1+1 = 4, total 36+16+16+36 = 104.
+    values = np.array([[0.0], [2.0], [10.0], [12.0]])
+    assert metrics.within_group_share(values, ["a", "a", "b", "b"]) == pytest.approx(4 / 104)
+    assert metrics.within_group_share(np.repeat(values, 2, axis=1), [0, 0, 1, 1]) == pytest.approx(4 / 104)
+    # Groups {0, 10} and {2, 12}: means 5 and 7, between part 4 * 1^2 = 4 of 104.
+    assert metrics.within_group_share(values, [0, 1, 0, 1]) == pytest.approx(1 - 4 / 104)
+    assert metrics.within_group_share(SEPARATED, LABELS) < 0.01
+    assert metrics.within_group_share(values, [7, 7, 7, 7]) == 1.0
+    with pytest.raises(ValueError, match="does not vary"):
+        metrics.within_group_share(np.ones((4, 2)), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="4 embeddings but 3"):
+        metrics.within_group_share(values, [0, 0, 1])
