@@ -10,7 +10,7 @@ from pipelines.foreground import foreground_on_background
 from pipelines.fresh_composites import composite_pairs
 from pipelines.image_folder import from_image_folder
 from pipelines.mnist_on_grass import mnist_digits, mnist_on_grass, mnist_on_grass_pairs
-from pipelines.offline import digits_8x8, mnist_subset
+from pipelines.offline import digits_8x8, keep_digits, mnist_subset
 from pipelines.pairing import contrastive_pairs
 from pipelines.preprocessing import batch_pipeline, dynamic_binarize, scale_to_unit
 from pipelines.service import LocalService, distribute
@@ -36,6 +36,7 @@ __all__ = [
     "from_arrays",
     "from_image_folder",
     "from_tfds",
+    "keep_digits",
     "mnist_digits",
     "mnist_on_grass",
     "mnist_on_grass_pairs",

@@ -4,7 +4,7 @@ import numpy as np
 
 from pipelines.foreground import foreground_on_background
 from pipelines.fresh_composites import composite_pairs
-from pipelines.offline import mnist_subset
+from pipelines.offline import keep_digits, mnist_subset
 from pipelines.tfds_source import DatasetNotPreparedError, tfds_builder
 
 TILE = 0.25  # of the texture's side: 128x128-pixel tiles of the 512x512 grass
@@ -146,15 +146,7 @@ def _selected_digits(split, digits, source, data_dir):
     """MNIST images and labels of `split`, kept to the classes in `digits` (None: all)."""
     if split not in SPLIT_REGIONS:
         raise ValueError(f"split must be one of {sorted(SPLIT_REGIONS)}, got {split!r}.")
-    if digits is not None:
-        digits = sorted({int(d) for d in digits})
-        if not digits or not set(digits) <= set(range(10)):
-            raise ValueError(f"digits must be a non-empty subset of 0..9, got {digits}.")
-    images, labels = mnist_digits(split, source, data_dir)
-    if digits is None:
-        return images, labels
-    keep = np.isin(labels, digits)
-    return images[keep], labels[keep]
+    return keep_digits(*mnist_digits(split, source, data_dir), digits)
 
 
 def _split_seed(seed, split):

@@ -3,6 +3,25 @@
 import numpy as np
 
 
+def keep_digits(x, y, digits):
+    """The examples of `(x, y)` whose label is one of the digit classes `digits`.
+
+    Args:
+        x, y: arrays of examples and their int labels.
+        digits: sequence of ints in 0..9, or None for all examples.
+
+    Raises:
+        ValueError: `digits` empty or outside 0..9.
+    """
+    if digits is None:
+        return x, y
+    digits = sorted({int(d) for d in digits})
+    if not digits or not set(digits) <= set(range(10)):
+        raise ValueError(f"digits must be a non-empty subset of 0..9, got {digits}.")
+    keep = np.isin(y, digits)
+    return x[keep], y[keep]
+
+
 def _split(x, y, split, test_fraction, seed):
     """Returns the `split` ("train", "test" or "all") of a fixed seeded permutation."""
     if split not in ("train", "test", "all"):

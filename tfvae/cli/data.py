@@ -1,7 +1,5 @@
 """Datasets the command line can train on, all available offline, and the flags that pick one."""
 
-import numpy as np
-
 import pipelines
 
 CONTRASTIVE = ("mnist_on_grass", "synthetic")
@@ -51,14 +49,6 @@ def digits_of(name, digits):
     if name not in DIGIT_DATASETS:
         return None
     return DEFAULT_DIGITS.get(name) if digits == DATASET_DEFAULT else digits
-
-
-def _keep_digits(x, y, digits):
-    """The examples of `(x, y)` whose label is in `digits` (None: all)."""
-    if digits is None:
-        return x, y
-    keep = np.isin(y, digits)
-    return x[keep], y[keep]
 
 
 def add_selection_arguments(parser):
@@ -130,7 +120,7 @@ def load(name, digits=None, seed=0, composites=1):
         load_split = getattr(pipelines, name)
         splits = []
         for split in ("train", "test"):
-            x, y = _keep_digits(*load_split(split, seed=seed), digits)
+            x, y = pipelines.keep_digits(*load_split(split, seed=seed), digits)
             splits.append(pipelines.ContrastiveData(target={"x": x, "label": y}, background={}))
         return tuple(splits)
     raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}.")
