@@ -1,10 +1,9 @@
 """Foreground/background separation on mnist_on_grass: one table, same data and splits.
 
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
-al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD and
-+Wasserstein, with Normal scales the decoder predicts per pixel, and with a mixture
-salient prior of one component per digit class;
-last, as a reference ceiling, a VAE with the salient dimension trained on the same
+al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD,
++Wasserstein, + background-swap invariance, with Normal scales the decoder predicts
+per pixel, and with a mixture salient prior of one component per digit class; last, as a reference ceiling, a VAE with the salient dimension trained on the same
 digits without grass (`--dataset mnist_subset`).
 Every tfvae row is one `tfvae train` run (the same code path as the
 command line), so each run folder under --runs keeps its model, logs and figure.
@@ -33,6 +32,8 @@ VARIANTS = (
     ("ContrastiveVAE + TC", ["--tc-weight", "5"]),
     ("ContrastiveVAE + MMD", ["--mmd-weight", None]),  # None: the --mmd-weight flag of this script
     ("ContrastiveVAE + Wasserstein", ["--wasserstein-weight", "10"]),
+    # Salient means that ignore a swap of the target's background (tfvae's own).
+    ("ContrastiveVAE + background-swap invariance", ["--invariance-weight", "1"]),
     # The decoder predicts a Normal scale for every pixel of every example.
     ("ContrastiveVAE + predicted pixel scales", ["--likelihood", "normal_predicted"]),
     # K: one mixture component per digit class of the setting.

@@ -86,9 +86,9 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     parser = argparse.ArgumentParser()
     train.add_arguments(parser)
     args = parser.parse_args(["--filters", "8,16", "--dense-units", "0", "--salient-dim", "2", "--background-dim", "3",
-                              "--salient-components", "4"])
+                              "--salient-components", "4", "--invariance-weight", "0.5"])
     model = train.build_model(args, (28, 28, 1))
-    assert model.salient_mixture.loc.shape == (4, 2)
+    assert model.salient_mixture.loc.shape == (4, 2) and model.invariance_weight == 0.5
     convs = [layer for layer in model.salient_encoder.layers if "conv" in layer.name]
     assert [layer.filters for layer in convs] == [8, 16]
     assert not any("dense" in layer.name for layer in model.salient_encoder.layers[:-1])  # --dense-units 0: none

@@ -116,7 +116,7 @@ class VAEHyperModel(TfvaeHyperModel):
 
 class ContrastiveVAEHyperModel(TfvaeHyperModel):
     """Tunes `tfvae.ContrastiveVAE`: salient and background dimensions, learning
-    rate and (optionally) beta and the TC, MMD and Wasserstein weights."""
+    rate and (optionally) beta and the TC, MMD, Wasserstein and invariance weights."""
 
     model_class = tfvae.ContrastiveVAE
     parameters = space_lib.CONTRASTIVE_PARAMETERS

@@ -52,6 +52,7 @@ CONTRASTIVE_PARAMETERS = {
     "tc_weight": REGULARIZER_WEIGHT,
     "mmd_weight": REGULARIZER_WEIGHT,
     "wasserstein_weight": REGULARIZER_WEIGHT,
+    "invariance_weight": REGULARIZER_WEIGHT,
 }
 
 

@@ -74,7 +74,7 @@ def test_separate_is_consistent_with_decode():
     np.testing.assert_allclose(model.background_embedding(TARGET[:5]), q_z.mean(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("name, weight", [("mmd", 3.0), ("wasserstein", 2.0), ("tc", 5.0)])
+@pytest.mark.parametrize("name, weight", [("mmd", 3.0), ("wasserstein", 2.0), ("tc", 5.0), ("invariance", 4.0)])
 def test_each_regularizer_changes_the_loss_and_vanishes_at_weight_zero(name, weight):
     plain = _model()
     regularized = _model(**{f"{name}_weight": weight})
@@ -111,9 +111,9 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
 
 @pytest.mark.parametrize("decoder", ["joint", "additive"])
 def test_contrastive_model_round_trips_and_saves(tmp_path, decoder):
-    model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, posterior="full", decoder=decoder)
+    model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, posterior="full", decoder=decoder)
     clone = assert_model_config_round_trip(model, TARGET[:4])
-    assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight) == (1.0, 2.0, 0.5)
+    assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
     assert clone.decoder_kind == decoder
     model.compile("adam")
     model.fit(tf.data.Dataset.from_tensors(BATCH), epochs=1, verbose=0)
@@ -149,6 +149,8 @@ def test_contrastive_batches_are_checked():
         model.fit(tf.data.Dataset.from_tensors(bad), epochs=1, verbose=0)
     with pytest.raises(ValueError, match="salient_dim"):
         ContrastiveVAE((8, 8, 1), 0, 2)
+    with pytest.raises(ValueError, match="invariance_weight must be >= 0"):
+        _model(invariance_weight=-1.0)
 
 
 def test_training_raises_salient_silhouette_without_background_leakage():

@@ -39,6 +39,25 @@ def test_squared_w2_to_origin_is_mean_norm_plus_trace():
     np.testing.assert_allclose(regularizers.squared_w2_to_origin(q), expected, rtol=1e-5)
 
 
+def test_background_swap_penalty_of_a_linear_encoder_has_closed_form():
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(6, 2)).astype("float32")
+    salient_mean = lambda x: tf.reshape(x, (-1, 6)) @ weights  # E[s|x] = W^T x
+    target = rng.normal(size=(5, 3, 2)).astype("float32")
+    background = rng.normal(size=(4, 3, 2)).astype("float32")
+    # Linear: the change of the means is W^T (x_b - x_b') with x_b' = x_b rolled by one; 4 targets used.
+    flat = background.reshape(4, 6)
+    expected = (((flat - np.roll(flat, 1, axis=0)) @ weights) ** 2).sum(1)
+    change = regularizers.background_change(background)
+    np.testing.assert_allclose(change, background - np.roll(background, 1, axis=0))
+    np.testing.assert_allclose(regularizers.background_swap_penalty(salient_mean, target, change), expected, rtol=1e-5)
+    # An encoder blind to the background (here: to every pixel but one the background leaves alone) pays 0.
+    background[:, 0, 0] = 0.0
+    first_pixel = lambda x: tf.reshape(x, (-1, 6))[:, :1]
+    change = regularizers.background_change(background)
+    np.testing.assert_allclose(regularizers.background_swap_penalty(first_pixel, target, change), np.zeros(4), atol=1e-7)
+
+
 def test_permute_dims_shuffles_s_across_the_batch_and_keeps_z():
     s = tf.reshape(tf.range(10.0), (10, 1))
     z = tf.reshape(tf.range(10.0, 30.0), (10, 2))

@@ -26,7 +26,7 @@ def test_defaults_tune_latent_dim_and_log_uniform_learning_rate():
 def test_contrastive_space_has_separate_salient_and_background_dimensions():
     space = space_lib.SearchSpace(space_lib.CONTRASTIVE_PARAMETERS)
     assert space.tuned() == ["salient_dim", "background_dim", "learning_rate"]
-    assert {"tc_weight", "mmd_weight", "wasserstein_weight", "beta"} <= set(space.specs)
+    assert {"tc_weight", "mmd_weight", "wasserstein_weight", "invariance_weight", "beta"} <= set(space.specs)
 
 
 def test_overrides_give_ranges_choices_and_fixed_values():

@@ -61,6 +61,9 @@ def add_arguments(parser):
     parser.add_argument("--tc-weight", type=float, default=0.0)
     parser.add_argument("--mmd-weight", type=float, default=0.0)
     parser.add_argument("--wasserstein-weight", type=float, default=0.0)
+    parser.add_argument("--invariance-weight", type=float, default=0.0,
+                        help="cvae: weight of ||E[s|x_t] - E[s|x_t + x_b - x_b']||^2, salient means that ignore a "
+                             "change of the target's background (additive composites)")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--epoch-size", type=int, default=4000,
                         help="target/background pairs per epoch (the smaller set repeats)")
@@ -113,6 +116,7 @@ def build_model(args, input_shape):
         tc_weight=args.tc_weight,
         mmd_weight=args.mmd_weight,
         wasserstein_weight=args.wasserstein_weight,
+        invariance_weight=args.invariance_weight,
         decoder=args.decoder,
         salient_components=args.salient_components,
         **common,

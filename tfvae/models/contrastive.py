@@ -1,6 +1,7 @@
 """Contrastive VAE: salient latents s for what only the target has, background latents
 z for what target and background share (Abid & Zou 2019), with optional TC (Abid &
-Zou), MMD (MM-cVAE, Weinberger et al. 2022) and Wasserstein (contrastiveVI) penalties.
+Zou), MMD (MM-cVAE, Weinberger et al. 2022) and Wasserstein (contrastiveVI) penalties,
+and a background-swap invariance penalty of our own.
 """
 
 import keras
@@ -13,6 +14,7 @@ from tfvae.models import elbo as elbo_lib
 from tfvae.models import regularizers
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_pair, unpack_x
+from tfvae.models.replicas import global_batch, local_rows
 from tfvae.networks.additive import AdditiveDecoder
 
 DECODERS = ("joint", "additive")
@@ -49,6 +51,10 @@ class ContrastiveVAE(LatentVariableModel):
             > 0 adds a discriminator trained by its own Adam optimizer.
         mmd_weight: float. Weight of MMD(z_background, z_target) + MMD(s_background, 0).
         wasserstein_weight: float. Weight of the mean W2^2(q(s|x_background), delta_0).
+        invariance_weight: float. Weight of the mean
+            ||E[s|x_t] - E[s|x_t + x_b - x_b']||^2 (`regularizers.background_swap_penalty`):
+            a target's salient means should not move when its background changes.
+            It assumes targets are foreground + background (additive composites).
         tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
         tc_learning_rate: float. Learning rate of the discriminator's optimizer.
         mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.
@@ -81,6 +87,7 @@ class ContrastiveVAE(LatentVariableModel):
         tc_weight=0.0,
         mmd_weight=0.0,
         wasserstein_weight=0.0,
+        invariance_weight=0.0,
         tc_hidden_units=(64, 64),
         tc_learning_rate=1e-3,
         mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
@@ -93,9 +100,10 @@ class ContrastiveVAE(LatentVariableModel):
         for name, value in (("salient_dim", salient_dim), ("background_dim", background_dim)):
             if int(value) < 1:
                 raise ValueError(f"{name} must be a positive int, got {value}.")
-        for name, value in (("tc_weight", tc_weight), ("mmd_weight", mmd_weight), ("wasserstein_weight", wasserstein_weight)):
+        weights = {"tc": tc_weight, "mmd": mmd_weight, "wasserstein": wasserstein_weight, "invariance": invariance_weight}
+        for name, value in weights.items():
             if value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}.")
+                raise ValueError(f"{name}_weight must be >= 0, got {value}.")
         if decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}.")
         self.data_shape = tuple(int(d) for d in input_shape)
@@ -104,7 +112,7 @@ class ContrastiveVAE(LatentVariableModel):
         self.network_kwargs = dict(network_kwargs or {})
         self.posterior_kind = posterior
         self.tc_weight, self.mmd_weight = float(tc_weight), float(mmd_weight)
-        self.wasserstein_weight = float(wasserstein_weight)
+        self.wasserstein_weight, self.invariance_weight = float(wasserstein_weight), float(invariance_weight)
         self.tc_hidden_units = tuple(int(u) for u in tc_hidden_units)
         self.tc_learning_rate = float(tc_learning_rate)
         self.mmd_bandwidths = tuple(float(h) for h in mmd_bandwidths)
@@ -140,7 +148,7 @@ class ContrastiveVAE(LatentVariableModel):
             self.tc_optimizer = keras.optimizers.Adam(self.tc_learning_rate, name="tc_optimizer")
             self.tc_optimizer.build(self.discriminator.trainable_variables)
 
-        active = [name for name, w in (("tc", tc_weight), ("mmd", mmd_weight), ("wasserstein", wasserstein_weight)) if w > 0]
+        active = [name for name, w in weights.items() if w > 0]
         self._track(GROUP_TERMS + tuple(active) + (("tc_discriminator_loss",) if tc_weight > 0 else ()))
         self.built = True
 
@@ -226,11 +234,11 @@ class ContrastiveVAE(LatentVariableModel):
         w = self.kl_weight()
         loss = -tf.reduce_mean(terms["target_reconstruction"] - w * (terms["target_kl_salient"] + terms["target_kl_background"]))
         loss -= tf.reduce_mean(terms["background_reconstruction"] - w * terms["background_kl"])
-        loss += self._regularizer_terms(terms, x_b, s_t, z_t, z_b, seeds[2:], training)
+        loss += self._regularizer_terms(terms, x_t, x_b, s_t, z_t, z_b, seeds[2:], training)
         terms["loss"] = loss
         return terms
 
-    def _regularizer_terms(self, terms, x_b, s_t, z_t, z_b, seeds, training):
+    def _regularizer_terms(self, terms, x_t, x_b, s_t, z_t, z_b, seeds, training):
         """Adds each active regularizer to `terms`; returns their weighted sum."""
         total = tf.constant(0.0)
         if self.mmd_weight or self.wasserstein_weight:
@@ -244,6 +252,12 @@ class ContrastiveVAE(LatentVariableModel):
         if self.wasserstein_weight:
             terms["wasserstein"] = tf.reduce_mean(regularizers.squared_w2_to_origin(q_s_b))
             total += self.wasserstein_weight * terms["wasserstein"]
+        if self.invariance_weight:
+            salient_mean = lambda x: self.salient_posterior(self.salient_encoder(x, training=training)).mean()
+            # Rolled over the global batch: the pairs do not depend on the number of replicas.
+            change = local_rows(regularizers.background_change(global_batch(x_b)), tf.shape(x_b)[0])
+            terms["invariance"] = tf.reduce_mean(regularizers.background_swap_penalty(salient_mean, x_t, change))
+            total += self.invariance_weight * terms["invariance"]
         if self.tc_weight:
             joint = tf.concat([s_t, z_t], axis=-1)
             terms["tc"] = regularizers.total_correlation(self.discriminator, joint)
@@ -350,6 +364,7 @@ class ContrastiveVAE(LatentVariableModel):
             "tc_weight": self.tc_weight,
             "mmd_weight": self.mmd_weight,
             "wasserstein_weight": self.wasserstein_weight,
+            "invariance_weight": self.invariance_weight,
             "tc_hidden_units": list(self.tc_hidden_units),
             "tc_learning_rate": self.tc_learning_rate,
             "mmd_bandwidths": list(self.mmd_bandwidths),
