@@ -3,8 +3,9 @@
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD,
 +Wasserstein, + background-swap invariance, with Normal scales the decoder predicts
-per pixel, and with a mixture salient prior of one component per digit class; last, as a reference ceiling, a VAE with the salient dimension trained on the same
-digits without grass (`--dataset mnist_subset`).
+per pixel, and with a mixture salient prior of one component per digit class; last,
+as a reference ceiling, a VAE with the salient dimension trained on the same digits
+without grass (`--dataset mnist_subset`).
 Every tfvae row is one `tfvae train` run (the same code path as the
 command line), so each run folder under --runs keeps its model, logs and figure.
 
