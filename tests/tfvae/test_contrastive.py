@@ -153,6 +153,23 @@ def test_contrastive_batches_are_checked():
         _model(invariance_weight=-1.0)
 
 
+def test_invariance_penalty_is_the_salient_move_under_the_model_swap():
+    """Target i lies on background i mod B_b after its decoded background is removed."""
+    model = _model(invariance_weight=1.0, decoder="additive")
+    terms = model._loss_terms(BATCH, training=False)
+    target, background = BATCH["target"].numpy(), BATCH["background"].numpy()
+    paired = background[np.arange(16) % 12]  # 16 targets, 12 backgrounds
+    swapped = target - model.separate(target)["background"] + paired
+    # The swap may leave the likelihood's support (here [0, 1]): the encoder takes it unchecked.
+    move = model.salient_embedding(target) - model._posteriors(tf.constant(swapped))[0].mean().numpy()
+    np.testing.assert_allclose(terms["invariance"], np.mean((move**2).sum(1)), rtol=1e-4)
+    # Gradients reach the salient encoder only: the decoded background is held fixed.
+    with tf.GradientTape(persistent=True) as tape:
+        penalty = model._loss_terms(BATCH, training=True)["invariance"]
+    assert all(g is None for g in tape.gradient(penalty, model.decoder.trainable_variables + model.background_encoder.trainable_variables))
+    assert all(g is not None for g in tape.gradient(penalty, model.salient_encoder.trainable_variables))
+
+
 def test_training_raises_salient_silhouette_without_background_leakage():
     """The contrastive-PCA synthetic data: 4 subgroups exist only in the target."""
     keras.utils.set_random_seed(0)
@@ -229,7 +246,7 @@ def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():
     np.testing.assert_allclose(prior.log_prob(s), np.log(np.exp(per_component).mean(1)), rtol=1e-5)
     # The salient KL is mean_s[log q(s|x) - log p(s)] on the model's own samples.
     seed = tf.constant([5, 1])
-    terms, s_t, _ = model._target_terms(BATCH["target"], seed, training=False)
+    terms, (s_t, _), _ = model._target_terms(BATCH["target"], seed, training=False)
     q_s, _ = model._posteriors(BATCH["target"])
     np.testing.assert_allclose(terms["target_kl_salient"], q_s.log_prob(s_t) - prior.log_prob(s_t), rtol=1e-4, atol=1e-4)
     # The prior's means and scales are trained with the VAE.

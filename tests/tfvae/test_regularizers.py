@@ -43,19 +43,27 @@ def test_background_swap_penalty_of_a_linear_encoder_has_closed_form():
     rng = np.random.default_rng(0)
     weights = rng.normal(size=(6, 2)).astype("float32")
     salient_mean = lambda x: tf.reshape(x, (-1, 6)) @ weights  # E[s|x] = W^T x
-    target = rng.normal(size=(5, 3, 2)).astype("float32")
-    background = rng.normal(size=(4, 3, 2)).astype("float32")
-    # Linear: the change of the means is W^T (x_b - x_b') with x_b' = x_b rolled by one; 4 targets used.
-    flat = background.reshape(4, 6)
-    expected = (((flat - np.roll(flat, 1, axis=0)) @ weights) ** 2).sum(1)
-    change = regularizers.background_change(background)
-    np.testing.assert_allclose(change, background - np.roll(background, 1, axis=0))
-    np.testing.assert_allclose(regularizers.background_swap_penalty(salient_mean, target, change), expected, rtol=1e-5)
-    # An encoder blind to the background (here: to every pixel but one the background leaves alone) pays 0.
-    background[:, 0, 0] = 0.0
+    target, decoded, background = (rng.normal(size=(4, 3, 2)).astype("float32") for _ in range(3))
+    np.testing.assert_allclose(regularizers.swap_background(target, decoded, background), target - decoded + background, rtol=1e-6)
+    # Linear: the means move by W^T (x_b - b), whatever the target.
+    expected = (((background - decoded).reshape(4, 6) @ weights) ** 2).sum(1)
+    penalty = regularizers.background_swap_penalty(salient_mean, target, decoded, background)
+    np.testing.assert_allclose(penalty, expected, rtol=1e-4)
+    # Given target means are used as they are (here: means 1 off in one coordinate).
+    shifted = salient_mean(target) + np.array([1.0, 0.0], "float32")
+    with_means = regularizers.background_swap_penalty(salient_mean, target, decoded, background, target_means=shifted)
+    moved = np.array([1.0, 0.0]) - (background - decoded).reshape(4, 6) @ weights
+    np.testing.assert_allclose(with_means, (moved**2).sum(1), rtol=1e-4)
+    # The decoded background is held fixed: no gradient reaches it.
+    decoded_t = tf.constant(decoded)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(decoded_t)
+        value = tf.reduce_sum(regularizers.background_swap_penalty(salient_mean, target, decoded_t, background))
+    assert tape.gradient(value, decoded_t) is None
+    # An encoder blind to the pixels the swap changes pays 0.
+    background[:, 0, 0] = decoded[:, 0, 0]
     first_pixel = lambda x: tf.reshape(x, (-1, 6))[:, :1]
-    change = regularizers.background_change(background)
-    np.testing.assert_allclose(regularizers.background_swap_penalty(first_pixel, target, change), np.zeros(4), atol=1e-7)
+    np.testing.assert_allclose(regularizers.background_swap_penalty(first_pixel, target, decoded, background), np.zeros(4), atol=1e-6)
 
 
 def test_permute_dims_shuffles_s_across_the_batch_and_keeps_z():

@@ -62,8 +62,8 @@ def add_arguments(parser):
     parser.add_argument("--mmd-weight", type=float, default=0.0)
     parser.add_argument("--wasserstein-weight", type=float, default=0.0)
     parser.add_argument("--invariance-weight", type=float, default=0.0,
-                        help="cvae: weight of ||E[s|x_t] - E[s|x_t + x_b - x_b']||^2, salient means that ignore a "
-                             "change of the target's background (additive composites)")
+                        help="cvae: weight of ||E[s|x_t] - E[s|x_t - b + x_b]||^2, b the target's decoded background: "
+                             "salient means that ignore a swap of the target's background (additive composites)")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--epoch-size", type=int, default=4000,
                         help="target/background pairs per epoch (the smaller set repeats)")

@@ -14,7 +14,7 @@ from tfvae.models import elbo as elbo_lib
 from tfvae.models import regularizers
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_pair, unpack_x
-from tfvae.models.replicas import global_batch, local_rows
+from tfvae.models.replicas import paired_rows
 from tfvae.networks.additive import AdditiveDecoder
 
 DECODERS = ("joint", "additive")
@@ -52,9 +52,11 @@ class ContrastiveVAE(LatentVariableModel):
         mmd_weight: float. Weight of MMD(z_background, z_target) + MMD(s_background, 0).
         wasserstein_weight: float. Weight of the mean W2^2(q(s|x_background), delta_0).
         invariance_weight: float. Weight of the mean
-            ||E[s|x_t] - E[s|x_t + x_b - x_b']||^2 (`regularizers.background_swap_penalty`):
-            a target's salient means should not move when its background changes.
-            It assumes targets are foreground + background (additive composites).
+            ||E[s|x_t] - E[s|x_t - b + x_b]||^2 (`regularizers.background_swap_penalty`),
+            b = E[x | s = 0, z = E[z|x_t]] the target's decoded background, held
+            fixed: a target's salient means should not move when its background is
+            swapped for a background example's. It assumes targets are foreground +
+            background (additive composites).
         tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
         tc_learning_rate: float. Learning rate of the discriminator's optimizer.
         mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.
@@ -195,7 +197,8 @@ class ContrastiveVAE(LatentVariableModel):
 
     # ------------------------------------------------------------ objective
     def _target_terms(self, x, seed, training, num_samples=None):
-        """ELBO terms of target examples with both latents; also returns the samples."""
+        """ELBO terms of target examples with both latents; also returns one sample
+        `(s, z)` per example and the posteriors `(q(s|x), q(z|x))`."""
         num_samples = num_samples or self.num_samples
         q_s, q_z = self._posteriors(x, training)
         seed_s, seed_z = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
@@ -211,7 +214,7 @@ class ContrastiveVAE(LatentVariableModel):
             "target_kl_background": kl_z,
             "target_elbo": rec - kl_s - kl_z,
         }
-        return terms, s[0], z[0]
+        return terms, (s[0], z[0]), (q_s, q_z)
 
     def _background_terms(self, x, seed, training):
         """ELBO terms of background examples: decoded with s = 0, no salient KL."""
@@ -228,18 +231,22 @@ class ContrastiveVAE(LatentVariableModel):
         x_t = self._prepare(x_t, self.data_shape, self.likelihood, "target")
         x_b = self._prepare(x_b, self.data_shape, self.likelihood, "background")
         seeds = tf.unstack(tf.random.experimental.stateless_split(self.noise_seed(), 4))
-        terms, s_t, z_t = self._target_terms(x_t, seeds[0], training)
+        terms, (s_t, z_t), (q_s, q_z) = self._target_terms(x_t, seeds[0], training)
         background, z_b = self._background_terms(x_b, seeds[1], training)
         terms.update(background)
         w = self.kl_weight()
         loss = -tf.reduce_mean(terms["target_reconstruction"] - w * (terms["target_kl_salient"] + terms["target_kl_background"]))
         loss -= tf.reduce_mean(terms["background_reconstruction"] - w * terms["background_kl"])
-        loss += self._regularizer_terms(terms, x_t, x_b, s_t, z_t, z_b, seeds[2:], training)
+        loss += self._regularizer_terms(terms, x_t, x_b, (s_t, z_t, z_b), (q_s, q_z), seeds[2:], training)
         terms["loss"] = loss
         return terms
 
-    def _regularizer_terms(self, terms, x_t, x_b, s_t, z_t, z_b, seeds, training):
-        """Adds each active regularizer to `terms`; returns their weighted sum."""
+    def _regularizer_terms(self, terms, x_t, x_b, samples, target_posteriors, seeds, training):
+        """Adds each active regularizer to `terms`; returns their weighted sum.
+
+        `samples` is `(s_t, z_t, z_b)`, one draw per example; `target_posteriors` is
+        `(q(s|x_t), q(z|x_t))`."""
+        (s_t, z_t, z_b), (q_s, q_z) = samples, target_posteriors
         total = tf.constant(0.0)
         if self.mmd_weight or self.wasserstein_weight:
             q_s_b = self.salient_posterior(self.salient_encoder(x_b, training=training))
@@ -254,9 +261,11 @@ class ContrastiveVAE(LatentVariableModel):
             total += self.wasserstein_weight * terms["wasserstein"]
         if self.invariance_weight:
             salient_mean = lambda x: self.salient_posterior(self.salient_encoder(x, training=training)).mean()
-            # Rolled over the global batch: the pairs do not depend on the number of replicas.
-            change = local_rows(regularizers.background_change(global_batch(x_b)), tf.shape(x_b)[0])
-            terms["invariance"] = tf.reduce_mean(regularizers.background_swap_penalty(salient_mean, x_t, change))
+            decoded_background = self.decode(tf.zeros_like(q_s.mean()), q_z.mean(), training).mean()  # (B_t, ...)
+            # Target i of the global batch gets background i mod B_b, whatever the replicas.
+            paired = paired_rows(x_b, tf.shape(x_t)[0])  # (B_t, ...)
+            penalty = regularizers.background_swap_penalty(salient_mean, x_t, decoded_background, paired, q_s.mean())
+            terms["invariance"] = tf.reduce_mean(penalty)
             total += self.invariance_weight * terms["invariance"]
         if self.tc_weight:
             joint = tf.concat([s_t, z_t], axis=-1)

@@ -40,3 +40,16 @@ def local_rows(t, local_batch, axis=0):
         return t
     begin = replica * local_batch
     return tf.gather(t, tf.range(begin, begin + local_batch), axis=axis)
+
+
+def paired_rows(t, local_batch):
+    """Rows of `t` paired with this replica's `local_batch` examples, `(local_batch, ...)`.
+
+    Local example j of replica r has global index g = r * local_batch + j and gets
+    row g mod N of the global batch of `t` (N rows), so the pairs do not depend on
+    the number of replicas; `t` is gathered only under a strategy.
+    """
+    t = global_batch(t)
+    _, replica = replica_position()
+    index = (replica * local_batch + tf.range(local_batch)) % tf.shape(t)[0]  # (local_batch,)
+    return tf.gather(t, index)

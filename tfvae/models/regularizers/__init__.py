@@ -1,6 +1,6 @@
 """Regularizers of the contrastive VAE, each a small function of latent samples."""
 
-from tfvae.models.regularizers.invariance import background_change, background_swap_penalty
+from tfvae.models.regularizers.invariance import background_swap_penalty, swap_background
 from tfvae.models.regularizers.mmd import DEFAULT_BANDWIDTHS, mmd, rbf_kernel
 from tfvae.models.regularizers.tc import TCDiscriminator, discriminator_loss, permute_dims, total_correlation
 from tfvae.models.regularizers.wasserstein import squared_w2_to_origin
@@ -8,12 +8,12 @@ from tfvae.models.regularizers.wasserstein import squared_w2_to_origin
 __all__ = [
     "DEFAULT_BANDWIDTHS",
     "TCDiscriminator",
-    "background_change",
     "background_swap_penalty",
     "discriminator_loss",
     "mmd",
     "permute_dims",
     "rbf_kernel",
     "squared_w2_to_origin",
+    "swap_background",
     "total_correlation",
 ]

@@ -3,32 +3,47 @@
 import tensorflow as tf
 
 
-def background_change(x_background):
-    """`x_b - x_b'`, with x_b' the background batch rolled by one: a change with the
-    background's variation and mean zero. `(B_b, ...)`; all zeros when B_b = 1."""
-    return x_background - tf.roll(x_background, 1, axis=0)
+def swap_background(x_target, decoded_background, x_background):
+    """`x_t - b + x_b`: the target with its own background replaced by another.
+
+    For targets made as foreground + background, removing the model's decoded
+    background b = E[x | s = 0, z = E[z|x_t]] and adding a background example keeps
+    the foreground and swaps the background for one the model has seen, so the
+    swapped target stays inside the data distribution. b is held fixed
+    (`stop_gradient`): the swap is an input, not a path for gradients.
+
+    Args:
+        x_target: `(B, ...)` target examples.
+        decoded_background: `(B, ...)` the model's background of each target.
+        x_background: `(B, ...)` background examples, one paired with each target.
+
+    Returns:
+        A `(B, ...)` tensor shaped like `x_target`.
+    """
+    decoded_background = tf.stop_gradient(tf.cast(decoded_background, x_target.dtype))
+    return x_target - decoded_background + tf.cast(x_background, x_target.dtype)
 
 
-def background_swap_penalty(salient_mean, x_target, change):
-    """How far the salient means move when a target's background changes.
+def background_swap_penalty(salient_mean, x_target, decoded_background, x_background, target_means=None):
+    """How far the salient means move when a target's background is swapped.
 
-    With targets made as foreground + background, `x_t + change` (a
-    `background_change`, x_b - x_b') keeps x_t's foreground and swaps part of its
-    background. The penalty is, per example, ||E[s|x_t] - E[s|x_t + x_b - x_b']||^2.
-    The MMD and Wasserstein penalties act on background examples' s only; this one
-    asks a target's s to ignore its background. Only the first min(B_t, B_b)
-    targets are used.
+    Per example, ||E[s|x_t] - E[s|x_t - b + x_b]||^2 (`swap_background`). The MMD
+    and Wasserstein penalties act on background examples' s only; this one asks a
+    target's s to ignore which background it lies on.
 
     Args:
         salient_mean: callable mapping a batch of examples to the posterior means
             E[s|x], `(N, d_s)`.
-        x_target: `(B_t, ...)` target examples.
-        change: `(B_b, ...)` changes of background, shaped like the targets.
+        x_target: `(B, ...)` target examples.
+        decoded_background: `(B, ...)` the model's decoded background of each target.
+        x_background: `(B, ...)` background examples paired with the targets.
+        target_means: optional `(B, d_s)` E[s|x_t], when the caller has them (saves
+            one encoder pass).
 
     Returns:
-        A `(min(B_t, B_b),)` tensor.
+        A `(B,)` tensor.
     """
-    n = tf.minimum(tf.shape(x_target)[0], tf.shape(change)[0])
-    x_target = x_target[:n]
-    means = tf.cast(salient_mean(tf.concat([x_target, x_target + change[:n]], axis=0)), tf.float32)  # one pass
-    return tf.reduce_sum(tf.square(means[:n] - means[n:]), axis=-1)
+    if target_means is None:
+        target_means = salient_mean(x_target)
+    swapped = salient_mean(swap_background(x_target, decoded_background, x_background))  # (B, d_s)
+    return tf.reduce_sum(tf.square(tf.cast(target_means, tf.float32) - tf.cast(swapped, tf.float32)), axis=-1)
