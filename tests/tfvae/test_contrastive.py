@@ -111,9 +111,11 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
 
 @pytest.mark.parametrize("decoder", ["joint", "additive"])
 def test_contrastive_model_round_trips_and_saves(tmp_path, decoder):
-    model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, posterior="full", decoder=decoder)
+    model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, invariance_relative=True,
+                   posterior="full", decoder=decoder)
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
+    assert clone.invariance_relative
     assert clone.decoder_kind == decoder
     model.compile("adam")
     model.fit(tf.data.Dataset.from_tensors(BATCH), epochs=1, verbose=0)
@@ -153,16 +155,20 @@ def test_contrastive_batches_are_checked():
         _model(invariance_weight=-1.0)
 
 
-def test_invariance_penalty_is_the_salient_move_under_the_model_swap():
+@pytest.mark.parametrize("relative", [False, True])
+def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative):
     """Target i lies on background i mod B_b after its decoded background is removed."""
-    model = _model(invariance_weight=1.0, decoder="additive")
+    model = _model(invariance_weight=1.0, invariance_relative=relative, decoder="additive")
     terms = model._loss_terms(BATCH, training=False)
     target, background = BATCH["target"].numpy(), BATCH["background"].numpy()
     paired = background[np.arange(16) % 12]  # 16 targets, 12 backgrounds
     swapped = target - model.separate(target)["background"] + paired
     # The swap may leave the likelihood's support (here [0, 1]): the encoder takes it unchecked.
-    move = model.salient_embedding(target) - model._posteriors(tf.constant(swapped))[0].mean().numpy()
-    np.testing.assert_allclose(terms["invariance"], np.mean((move**2).sum(1)), rtol=1e-4)
+    means = model.salient_embedding(target)
+    move = means - model._posteriors(tf.constant(swapped))[0].mean().numpy()
+    # Relative: divided by the spread of the 16 targets' salient means (plus the floor 1e-4).
+    scale = np.mean(((means - means.mean(0)) ** 2).sum(1)) + 1e-4 if relative else 1.0
+    np.testing.assert_allclose(terms["invariance"], np.mean((move**2).sum(1)) / scale, rtol=1e-4)
     # Gradients reach the salient encoder only: the decoded background is held fixed.
     with tf.GradientTape(persistent=True) as tape:
         penalty = model._loss_terms(BATCH, training=True)["invariance"]

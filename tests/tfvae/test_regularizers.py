@@ -66,6 +66,29 @@ def test_background_swap_penalty_of_a_linear_encoder_has_closed_form():
     np.testing.assert_allclose(regularizers.background_swap_penalty(first_pixel, target, decoded, background), np.zeros(4), atol=1e-7)
 
 
+def test_relative_swap_penalty_is_the_move_over_the_spread_and_ignores_scale():
+    rng = np.random.default_rng(1)
+    weights = rng.normal(size=(6, 3)).astype("float32")
+    target, decoded, background = (rng.normal(size=(5, 6)).astype("float32") for _ in range(3))
+    means = target @ weights
+    spread = np.mean(((means - means.mean(0)) ** 2).sum(1))  # sum of the per-dimension variances
+    np.testing.assert_allclose(regularizers.salient_spread(means), spread, rtol=1e-5)
+    absolute, relative = (
+        regularizers.background_swap_penalty(lambda x: x @ weights, target, decoded, background, relative=r) for r in (False, True)
+    )
+    np.testing.assert_allclose(relative, absolute / (spread + 1e-4), rtol=1e-5)
+    # A salient space 10 times smaller pays 100 times less in the absolute form, the same in the
+    # relative one but for the floor.
+    small = lambda x: x @ (0.1 * weights)
+    np.testing.assert_allclose(regularizers.background_swap_penalty(small, target, decoded, background), 0.01 * absolute, rtol=1e-4)
+    small_relative = regularizers.background_swap_penalty(small, target, decoded, background, relative=True)
+    np.testing.assert_allclose(small_relative, 0.01 * absolute / (0.01 * spread + 1e-4), rtol=1e-4)
+    np.testing.assert_allclose(small_relative, relative, rtol=0.01)
+    # Targets that all get the same means: the floor keeps the value finite.
+    constant = lambda x: tf.zeros((tf.shape(x)[0], 3)) + tf.reduce_sum(x, -1, keepdims=True) * 0.0
+    assert np.all(np.isfinite(regularizers.background_swap_penalty(constant, target, decoded, background, relative=True)))
+
+
 def test_permute_dims_shuffles_s_across_the_batch_and_keeps_z():
     s = tf.reshape(tf.range(10.0), (10, 1))
     z = tf.reshape(tf.range(10.0, 30.0), (10, 2))

@@ -64,6 +64,9 @@ def add_arguments(parser):
     parser.add_argument("--invariance-weight", type=float, default=0.0,
                         help="cvae: weight of ||E[s|x_t] - E[s|x_t - b + x_b]||^2, b the target's decoded background: "
                              "salient means that ignore a swap of the target's background (additive composites)")
+    parser.add_argument("--invariance-relative", action="store_true",
+                        help="cvae: divide the invariance penalty by the spread of the targets' salient means, "
+                             "so that shrinking salient dimensions does not lower it")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--epoch-size", type=int, default=4000,
                         help="target/background pairs per epoch (the smaller set repeats)")
@@ -117,6 +120,7 @@ def build_model(args, input_shape):
         mmd_weight=args.mmd_weight,
         wasserstein_weight=args.wasserstein_weight,
         invariance_weight=args.invariance_weight,
+        invariance_relative=args.invariance_relative,
         decoder=args.decoder,
         salient_components=args.salient_components,
         **common,

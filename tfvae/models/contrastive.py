@@ -57,6 +57,10 @@ class ContrastiveVAE(LatentVariableModel):
             fixed: a target's salient means should not move when its background is
             swapped for a background example's. It assumes targets are foreground +
             background (additive composites).
+        invariance_relative: bool. Divide the invariance penalty by the spread of
+            the targets' salient means over the batch (`relative=True` of
+            `regularizers.background_swap_penalty`): a scale-free share that
+            shrinking salient dimensions does not lower.
         tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
         tc_learning_rate: float. Learning rate of the discriminator's optimizer.
         mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.
@@ -90,6 +94,7 @@ class ContrastiveVAE(LatentVariableModel):
         mmd_weight=0.0,
         wasserstein_weight=0.0,
         invariance_weight=0.0,
+        invariance_relative=False,
         tc_hidden_units=(64, 64),
         tc_learning_rate=1e-3,
         mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
@@ -115,6 +120,7 @@ class ContrastiveVAE(LatentVariableModel):
         self.posterior_kind = posterior
         self.tc_weight, self.mmd_weight = float(tc_weight), float(mmd_weight)
         self.wasserstein_weight, self.invariance_weight = float(wasserstein_weight), float(invariance_weight)
+        self.invariance_relative = bool(invariance_relative)
         self.tc_hidden_units = tuple(int(u) for u in tc_hidden_units)
         self.tc_learning_rate = float(tc_learning_rate)
         self.mmd_bandwidths = tuple(float(h) for h in mmd_bandwidths)
@@ -264,7 +270,9 @@ class ContrastiveVAE(LatentVariableModel):
             decoded_background = self.decode(tf.zeros_like(q_s.mean()), q_z.mean(), training).mean()  # (B_t, ...)
             # Target i of the global batch gets background i mod B_b, whatever the replicas.
             paired = paired_rows(x_b, tf.shape(x_t)[0])  # (B_t, ...)
-            penalty = regularizers.background_swap_penalty(salient_mean, x_t, decoded_background, paired, q_s.mean())
+            penalty = regularizers.background_swap_penalty(
+                salient_mean, x_t, decoded_background, paired, q_s.mean(), relative=self.invariance_relative
+            )
             terms["invariance"] = tf.reduce_mean(penalty)
             total += self.invariance_weight * terms["invariance"]
         if self.tc_weight:
@@ -374,6 +382,7 @@ class ContrastiveVAE(LatentVariableModel):
             "mmd_weight": self.mmd_weight,
             "wasserstein_weight": self.wasserstein_weight,
             "invariance_weight": self.invariance_weight,
+            "invariance_relative": self.invariance_relative,
             "tc_hidden_units": list(self.tc_hidden_units),
             "tc_learning_rate": self.tc_learning_rate,
             "mmd_bandwidths": list(self.mmd_bandwidths),

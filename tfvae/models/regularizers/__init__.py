@@ -1,6 +1,6 @@
 """Regularizers of the contrastive VAE, each a small function of latent samples."""
 
-from tfvae.models.regularizers.invariance import background_swap_penalty, swap_background
+from tfvae.models.regularizers.invariance import background_swap_penalty, salient_spread, swap_background
 from tfvae.models.regularizers.mmd import DEFAULT_BANDWIDTHS, mmd, rbf_kernel
 from tfvae.models.regularizers.tc import TCDiscriminator, discriminator_loss, permute_dims, total_correlation
 from tfvae.models.regularizers.wasserstein import squared_w2_to_origin
@@ -13,6 +13,7 @@ __all__ = [
     "mmd",
     "permute_dims",
     "rbf_kernel",
+    "salient_spread",
     "squared_w2_to_origin",
     "swap_background",
     "total_correlation",

@@ -2,6 +2,11 @@
 
 import tensorflow as tf
 
+from tfvae.models.replicas import global_batch
+
+# Guards the relative penalty's division when every target gets the same means.
+_SPREAD_FLOOR = 1e-4
+
 
 def swap_background(x_target, decoded_background, x_background):
     """`x_t - b + x_b`: the target with its own background replaced by another.
@@ -24,12 +29,38 @@ def swap_background(x_target, decoded_background, x_background):
     return x_target - decoded_background + tf.cast(x_background, x_target.dtype)
 
 
-def background_swap_penalty(salient_mean, x_target, decoded_background, x_background, target_means=None):
+def salient_spread(target_means):
+    """Mean squared distance of the targets' salient means from their batch mean.
+
+    sum_d Var_i(E[s_d|x_i]) over the *global* batch (gathered under a distribution
+    strategy, so every replica divides by the same number); differentiable.
+
+    Args:
+        target_means: `(B, d_s)` E[s|x_t] of this replica's targets.
+
+    Returns:
+        A scalar.
+    """
+    means = tf.cast(global_batch(target_means), tf.float32)
+    return tf.reduce_mean(tf.reduce_sum(tf.square(means - tf.reduce_mean(means, 0)), -1))
+
+
+def background_swap_penalty(
+    salient_mean, x_target, decoded_background, x_background, target_means=None, relative=False
+):
     """How far the salient means move when a target's background is swapped.
 
     Per example, ||E[s|x_t] - E[s|x_t - b + x_b]||^2 (`swap_background`). The MMD
     and Wasserstein penalties act on background examples' s only; this one asks a
     target's s to ignore which background it lies on.
+
+    With `relative=True` each value is divided by `salient_spread` of the target
+    means (plus a floor of 1e-4): the batch mean is then the share of the salient
+    means' spread that a background swap moves (about twice
+    `tfvae.metrics.within_group_share` when the swapped backgrounds are
+    independent). It does not change when the salient space is scaled, so an
+    encoder cannot lower it by shrinking or emptying salient dimensions, which
+    lowers the absolute form.
 
     Args:
         salient_mean: callable mapping a batch of examples to the posterior means
@@ -39,6 +70,7 @@ def background_swap_penalty(salient_mean, x_target, decoded_background, x_backgr
         x_background: `(B, ...)` background examples paired with the targets.
         target_means: optional `(B, d_s)` E[s|x_t], when the caller has them (saves
             one encoder pass).
+        relative: bool. Divide by the spread of the target means (see above).
 
     Returns:
         A `(B,)` tensor.
@@ -46,4 +78,7 @@ def background_swap_penalty(salient_mean, x_target, decoded_background, x_backgr
     if target_means is None:
         target_means = salient_mean(x_target)
     swapped = salient_mean(swap_background(x_target, decoded_background, x_background))  # (B, d_s)
-    return tf.reduce_sum(tf.square(tf.cast(target_means, tf.float32) - tf.cast(swapped, tf.float32)), axis=-1)
+    moves = tf.reduce_sum(tf.square(tf.cast(target_means, tf.float32) - tf.cast(swapped, tf.float32)), axis=-1)
+    if relative:
+        moves /= salient_spread(target_means) + _SPREAD_FLOOR
+    return moves
