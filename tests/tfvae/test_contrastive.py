@@ -233,6 +233,10 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     printed = capsys.readouterr()
     assert '"test_salient_active_units": 0' in printed.out and printed.err.startswith("warning: no salient dimension")
     assert report.collapse_warnings({"test_salient_active_units": 1}) == []
+    assert report.collapse_warnings({"test_salient_active_units": 2}, salient_dim=2) == []
+    # A partial collapse, e.g. the invariance weight 30 run on 0/1 that kept 1 of 2 units.
+    partial = report.collapse_warnings({"test_salient_active_units": 1}, salient_dim=2)
+    assert len(partial) == 1 and partial[0].startswith("only 1 of 2 salient dimensions are in use")
     assert report.collapse_warnings({"test_latent_silhouette": 0.5}) == []  # a VAE's report
     # Leakage: the predicted-scale run that lost its salient space (0.056 / 0.089)
     # warns; a healthy 0/1 run (0.42 / 0.01) and all ten (-0.009 / -0.024) do not.
