@@ -85,8 +85,8 @@ def collapse_warnings(report, salient_dim=None):
         lines.append(f"the labels cluster better in the background latents (silhouette {background:.3f}) than in the "
                      f"salient ones ({salient:.3f}): the foreground went into the background latents.")
     if lines:
-        lines[-1] += (" Lower --mmd-weight or --invariance-weight if set, use the default --likelihood, or see "
-                      "docs/user_guide.md section 4 (posterior collapse).")
+        lines[-1] += (" Lower --mmd-weight or --invariance-weight if set (or add --invariance-relative), use the "
+                      "default --likelihood, or see docs/user_guide.md section 4 (posterior collapse).")
     return lines
 
 
