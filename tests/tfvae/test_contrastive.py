@@ -231,7 +231,9 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     assert "collapsed" in report.collapse_warnings(collapsed)[0]
     report.print_results(collapsed)  # what tfvae train and evaluate print
     printed = capsys.readouterr()
-    assert '"test_salient_active_units": 0' in printed.out and printed.err.startswith("warning: no salient dimension")
+    assert '"test_salient_active_units": 0' in printed.out
+    # Other libraries may log to stderr too: look for the warning's own line.
+    assert any(line.startswith("warning: no salient dimension") for line in printed.err.splitlines())
     assert report.collapse_warnings({"test_salient_active_units": 1}) == []
     assert report.collapse_warnings({"test_salient_active_units": 2}, salient_dim=2) == []
     # A partial collapse, e.g. the invariance weight 30 run on 0/1 that kept 1 of 2 units.
