@@ -9,6 +9,7 @@ second copy of the step. Under one-machine strategies `model.fit` is the way.
 import json
 import os
 import shutil
+import tempfile
 
 import tensorflow as tf
 
@@ -113,7 +114,7 @@ def fit_distributed(
         step += 1
         epoch_end = step % steps_per_epoch == 0
         if manager is not None and (epoch_end or (checkpoint_every and step % int(checkpoint_every) == 0)):
-            _save(manager, checkpoint_dir, strategy, step)
+            _save(manager, strategy, step)
         if not epoch_end:
             continue
         logs = {name: float(value) for name, value in logs.items()}
@@ -149,16 +150,21 @@ def _checkpoint_manager(model, directory, strategy):
 
 
 def _write_dir(directory, strategy):
+    """The chief's checkpoint folder, or a non-chief worker's own scratch folder.
+
+    The scratch folder lies outside the run folder: the chief removes `directory`
+    when training ends, and a worker still writing its last save inside it would
+    fail (seen on CI: NotFoundError from SaveV2 in `directory/.worker-1`)."""
     if is_chief(strategy):
         return directory
     resolver = strategy.cluster_resolver
-    return os.path.join(directory, f".{resolver.task_type}-{resolver.task_id}")
+    return tempfile.mkdtemp(prefix=f"tfvae-{resolver.task_type}-{resolver.task_id}-")
 
 
-def _save(manager, directory, strategy, step):
+def _save(manager, strategy, step):
     manager.save(checkpoint_number=step)
     if not is_chief(strategy):
-        shutil.rmtree(_write_dir(directory, strategy), ignore_errors=True)
+        shutil.rmtree(manager.directory, ignore_errors=True)
 
 
 def is_chief(strategy=None):
