@@ -38,7 +38,7 @@ VARIANTS = (
     ("ContrastiveVAE + background-swap invariance", ["--invariance-weight", "1"]),
     # The same penalty divided by the spread of the targets' salient means: shrinking
     # salient dimensions does not lower it, so a strong weight is safe.
-    ("ContrastiveVAE + relative background-swap invariance", ["--invariance-weight", "30", "--invariance-relative"]),
+    ("ContrastiveVAE + relative background-swap invariance", ["--invariance-weight", "100", "--invariance-relative"]),
     # The decoder predicts a Normal scale for every pixel of every example.
     ("ContrastiveVAE + predicted pixel scales", ["--likelihood", "normal_predicted"]),
     # K: one mixture component per digit class of the setting.
