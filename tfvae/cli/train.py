@@ -66,7 +66,7 @@ def add_arguments(parser):
                              "salient means that ignore a swap of the target's background (additive composites)")
     parser.add_argument("--invariance-relative", action="store_true",
                         help="cvae: divide the invariance penalty by the spread of the targets' salient means, "
-                             "so that shrinking salient dimensions does not lower it")
+                             "so that shrinking the salient space does not lower it")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--epoch-size", type=int, default=4000,
                         help="target/background pairs per epoch (the smaller set repeats)")

@@ -60,7 +60,7 @@ class ContrastiveVAE(LatentVariableModel):
         invariance_relative: bool. Divide the invariance penalty by the spread of
             the targets' salient means over the batch (`relative=True` of
             `regularizers.background_swap_penalty`): a scale-free share that
-            shrinking salient dimensions does not lower.
+            shrinking the salient space does not lower.
         tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
         tc_learning_rate: float. Learning rate of the discriminator's optimizer.
         mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.

@@ -55,12 +55,12 @@ def background_swap_penalty(
     target's s to ignore which background it lies on.
 
     With `relative=True` each value is divided by `salient_spread` of the target
-    means (plus a floor of 1e-4): the batch mean is then the share of the salient
-    means' spread that a background swap moves (about twice
-    `tfvae.metrics.within_group_share` when the swapped backgrounds are
-    independent). It does not change when the salient space is scaled, so an
-    encoder cannot lower it by shrinking or emptying salient dimensions, which
-    lowers the absolute form.
+    means (plus a floor of 1e-4): the batch mean is then the swap's move as a share
+    of the salient means' spread. It does not change when the salient space is
+    scaled, so an encoder cannot lower it by shrinking the salient space, which
+    lowers the absolute form. (Emptying a dimension that mostly moves with the
+    background still lowers it: at weight 300 one of three 0/1 runs kept 1 of 2
+    units, docs/separation_benchmark.md.)
 
     Args:
         salient_mean: callable mapping a batch of examples to the posterior means
