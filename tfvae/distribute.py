@@ -122,8 +122,8 @@ def fit_distributed(
             history.setdefault(name, []).append(value)
         if verbose and chief:
             print(f"epoch {step // steps_per_epoch}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items())))
-    if manager is not None and chief:
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    if manager is not None:  # the chief's checkpoints, or a worker's scratch folder (made even if never saved)
+        shutil.rmtree(manager.directory, ignore_errors=True)
     return history
 
 
