@@ -96,6 +96,11 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
         chosen = train.build_model(parser.parse_args(["--likelihood", choice] if choice else []), (28, 28, 1))
         assert chosen.likelihood.scale == scale and chosen.likelihood.fixed_scale == 0.1
     assert train.build_model(parser.parse_args(["--likelihood", "normal"]), (28, 28, 1)).likelihood.fixed_scale == 1.0
+    assert "linear_skip" not in [layer.name for layer in model.salient_encoder.layers]
+    for architecture in ("conv", "mlp"):
+        skipped = train.build_model(parser.parse_args(["--architecture", architecture, "--linear-skip"]), (28, 28, 1))
+        assert skipped.network_kwargs == {"linear_skip": True}
+        assert "linear_skip" in [layer.name for layer in skipped.salient_encoder.layers]
     for wrong in (["--architecture", "mlp", "--filters", "8"], ["--hidden-units", "16"]):
         with pytest.raises(SystemExit, match="applies to --architecture"):
             train.build_model(parser.parse_args(wrong), (28, 28, 1))

@@ -109,10 +109,11 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
     assert not all(np.array_equal(a, b) for a, b in zip(vae_before, model.decoder.get_weights()))
 
 
-@pytest.mark.parametrize("decoder", ["joint", "additive"])
-def test_contrastive_model_round_trips_and_saves(tmp_path, decoder):
+@pytest.mark.parametrize("decoder, linear_skip", [("joint", False), ("additive", True)])
+def test_contrastive_model_round_trips_and_saves(tmp_path, decoder, linear_skip):
     model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, invariance_relative=True,
-                   posterior="full", decoder=decoder)
+                   posterior="full", decoder=decoder,
+                   network_kwargs={"hidden_units": (32,), "linear_skip": linear_skip})
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
     assert clone.invariance_relative

@@ -11,7 +11,7 @@ import keras, numpy as np
 keras.mixed_precision.set_global_policy("mixed_float16")
 import pipelines, tfvae
 x, _ = pipelines.digits_8x8("train")
-model = tfvae.VAE((8, 8, 1), 2, architecture="conv", network_kwargs={"filters": (8, 16)}, seed=0)
+model = tfvae.VAE((8, 8, 1), 2, architecture="conv", network_kwargs={"filters": (8, 16), "linear_skip": True}, seed=0)
 model.compile(keras.optimizers.Adam(3e-3))
 assert type(model.optimizer).__name__ == "LossScaleOptimizer"
 assert model.encoder.layers[1].compute_dtype == "float16"

@@ -48,3 +48,28 @@ def test_additive_decoder_sums_its_blocks_and_round_trips():
     np.testing.assert_allclose(clone(latents), decoder(latents), atol=1e-6)
     with pytest.raises(ValueError, match="split"):
         AdditiveDecoder(0, first, second)
+
+
+@pytest.mark.parametrize(
+    "build, input_shape",
+    [
+        (lambda skip: conv_encoder((8, 8, 2), 6, filters=(4, 8), dense_units=16, linear_skip=skip), (8, 8, 2)),
+        (lambda skip: conv_decoder(3, (8, 8, 2), params_per_dim=2, filters=(4, 8), dense_units=16, linear_skip=skip), (3,)),
+        (lambda skip: build_encoder("mlp", (5, 7), 4, hidden_units=(8,), linear_skip=skip), (5, 7)),
+        (lambda skip: build_decoder("mlp", 3, (5, 7), 1, hidden_units=(8,), linear_skip=skip), (3,)),
+    ],
+)
+def test_linear_skip_adds_a_linear_map_of_the_input(build, input_shape):
+    network = build(True)
+    plain = build(False)
+    assert "linear_skip" in [layer.name for layer in network.layers]
+    assert "linear_skip" not in [layer.name for layer in plain.layers]
+    x = np.random.default_rng(0).normal(size=(3, *input_shape)).astype("float32")
+    assert network(x).shape == plain(x).shape
+    # With every weight of the hidden path at zero, the output is exactly x V.
+    skip = network.get_layer("linear_skip")
+    kernel = np.random.default_rng(1).normal(size=skip.kernel.shape).astype("float32")
+    for layer in network.layers:
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    skip.set_weights([kernel])
+    np.testing.assert_allclose(network(x), x.reshape(3, -1) @ kernel, rtol=1e-5, atol=1e-5)

@@ -40,6 +40,9 @@ def add_arguments(parser):
                         help="conv filters of each stride-2 layer (the decoder mirrors them); default 32,64")
     parser.add_argument("--dense-units", type=int, default=None,
                         help="conv: width of the dense layer after the convolutions (default 128; 0 for none)")
+    parser.add_argument("--linear-skip", action="store_true",
+                        help="add a linear map from each network's input to its output (a decoder then "
+                             "contains PCA's linear decoder; see docs/separation_benchmark.md)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
                                  "normal_predicted", "poisson", "negative_binomial"),
@@ -141,6 +144,8 @@ def _network_kwargs(args):
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
         raise SystemExit(f"tfvae train: {flags} applies to --architecture {other}, not {args.architecture}.")
     kwargs = {name: value for name, value in chosen[args.architecture].items() if value is not None}
+    if getattr(args, "linear_skip", False):  # both architectures; flags saved before it have none
+        kwargs["linear_skip"] = True
     return kwargs or None
 
 
