@@ -101,6 +101,13 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
         skipped = train.build_model(parser.parse_args(["--architecture", architecture, "--linear-skip"]), (28, 28, 1))
         assert skipped.network_kwargs == {"linear_skip": True}
         assert "linear_skip" in [layer.name for layer in skipped.salient_encoder.layers]
+    named = train.build_model(parser.parse_args(["--linear-skip", "background_decoder"]), (28, 28, 1))
+    assert named.linear_skip == ("background_decoder",) and "linear_skip" not in named.network_kwargs
+    for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
+                           (["--linear-skip", "all,decoder"], "'all' alone"),
+                           (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks")):
+        with pytest.raises(SystemExit, match=message):
+            train.build_model(parser.parse_args(wrong), (28, 28, 1))
     for wrong in (["--architecture", "mlp", "--filters", "8"], ["--hidden-units", "16"]):
         with pytest.raises(SystemExit, match="applies to --architecture"):
             train.build_model(parser.parse_args(wrong), (28, 28, 1))

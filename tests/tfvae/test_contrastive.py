@@ -109,15 +109,14 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
     assert not all(np.array_equal(a, b) for a, b in zip(vae_before, model.decoder.get_weights()))
 
 
-@pytest.mark.parametrize("decoder, linear_skip", [("joint", False), ("additive", True)])
+@pytest.mark.parametrize("decoder, linear_skip", [("joint", ("decoder",)), ("additive", ("background_decoder",))])
 def test_contrastive_model_round_trips_and_saves(tmp_path, decoder, linear_skip):
     model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, invariance_relative=True,
-                   posterior="full", decoder=decoder,
-                   network_kwargs={"hidden_units": (32,), "linear_skip": linear_skip})
+                   posterior="full", decoder=decoder, linear_skip=linear_skip)
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
     assert clone.invariance_relative
-    assert clone.decoder_kind == decoder
+    assert clone.decoder_kind == decoder and clone.linear_skip == linear_skip
     model.compile("adam")
     model.fit(tf.data.Dataset.from_tensors(BATCH), epochs=1, verbose=0)
     model.save(tmp_path / "c.keras")
@@ -272,3 +271,15 @@ def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():
     assert clone.salient_components == 3
     with pytest.raises(ValueError, match="salient_components"):
         _model(salient_components=0)
+
+
+def test_linear_skip_goes_to_the_named_networks_only():
+    model = _model(decoder="additive", linear_skip=("background_decoder", "salient_encoder"))
+    has_skip = lambda network: "linear_skip" in [layer.name for layer in network.layers]
+    assert has_skip(model.decoder.second) and has_skip(model.salient_encoder)
+    assert not has_skip(model.decoder.first) and not has_skip(model.background_encoder)
+    everywhere = _model(decoder="additive", network_kwargs={"hidden_units": (32,), "linear_skip": True})
+    assert all(has_skip(n) for n in (everywhere.salient_encoder, everywhere.background_encoder,
+                                     everywhere.decoder.first, everywhere.decoder.second))
+    with pytest.raises(ValueError, match="name no network of decoder='joint'"):
+        _model(decoder="joint", linear_skip=("background_decoder",))

@@ -24,6 +24,11 @@ def _units(text):
     return tuple(int(u) for u in text.split(","))
 
 
+def _names(text):
+    """Comma-separated names, e.g. `background_decoder,background_encoder`."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def add_arguments(parser):
     """Declares the flags of `tfvae train`."""
     parser.add_argument("--model", choices=("cvae", "vae"), default="cvae", help="contrastive VAE or plain VAE")
@@ -40,9 +45,12 @@ def add_arguments(parser):
                         help="conv filters of each stride-2 layer (the decoder mirrors them); default 32,64")
     parser.add_argument("--dense-units", type=int, default=None,
                         help="conv: width of the dense layer after the convolutions (default 128; 0 for none)")
-    parser.add_argument("--linear-skip", action="store_true",
-                        help="add a linear map from each network's input to its output (a decoder then "
-                             "contains PCA's linear decoder; see docs/separation_benchmark.md)")
+    parser.add_argument("--linear-skip", type=_names, nargs="?", const=("all",), default=(), metavar="NET,NET,...",
+                        help="add a linear map from a network's input to its output (a decoder then contains "
+                             "PCA's linear decoder): 'all' (the flag alone) for every network, or for cvae a list "
+                             "of salient_encoder, background_encoder, salient_decoder, background_decoder "
+                             "(additive) or decoder (joint); background_decoder lowers the background MSE "
+                             "(docs/separation_benchmark.md)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
                                  "normal_predicted", "poisson", "negative_binomial"),
@@ -113,6 +121,7 @@ def build_model(args, input_shape):
         seed=args.seed,
         network_kwargs=_network_kwargs(args),
     )
+    skipped = _skipped_networks(args)
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
     return tfvae.ContrastiveVAE(
@@ -126,8 +135,32 @@ def build_model(args, input_shape):
         invariance_relative=args.invariance_relative,
         decoder=args.decoder,
         salient_components=args.salient_components,
+        linear_skip=skipped,
         **common,
     )
+
+
+def _skipped_networks(args):
+    """The networks `--linear-skip` names (none for 'all', which `_network_kwargs` sets).
+
+    Raises:
+        SystemExit: a list with `--model vae`, or 'all' among names.
+    """
+    names = tuple(getattr(args, "linear_skip", ()))
+    if names == ("all",):
+        return ()
+    if "all" in names:
+        raise SystemExit("tfvae train: --linear-skip takes 'all' alone or a list of networks.")
+    if names and args.model == "vae":
+        raise SystemExit("tfvae train: --linear-skip NET,... names cvae networks; use --linear-skip alone for vae.")
+    from tfvae.models.contrastive import NETWORKS
+
+    known = NETWORKS[args.decoder]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SystemExit(f"tfvae train: --linear-skip {','.join(unknown)}: with --decoder {args.decoder} choose from "
+                         f"{', '.join(known)} (or 'all').")
+    return names
 
 
 def _network_kwargs(args):
@@ -144,7 +177,7 @@ def _network_kwargs(args):
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
         raise SystemExit(f"tfvae train: {flags} applies to --architecture {other}, not {args.architecture}.")
     kwargs = {name: value for name, value in chosen[args.architecture].items() if value is not None}
-    if getattr(args, "linear_skip", False):  # both architectures; flags saved before it have none
+    if tuple(getattr(args, "linear_skip", ())) == ("all",):  # flags saved before it have none
         kwargs["linear_skip"] = True
     return kwargs or None
 

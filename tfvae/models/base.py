@@ -88,16 +88,27 @@ class LatentVariableModel(keras.Model):
         """The user's encoder `given`, or one built from `architecture` and
         `network_kwargs`; checked to map `(1, *data_shape)` to `(1, params_size)`."""
         if given is None:
-            given = build_encoder(self.architecture, self.data_shape, params_size, name=role, **self.network_kwargs)
+            given = build_encoder(
+                self.architecture, self.data_shape, params_size, name=role, **self._network_kwargs_for(role)
+            )
         check_network_output(given, self.data_shape, params_size, role)
         return given
+
+    def _network_kwargs_for(self, role):
+        """The builder options of the network `role` (the same `network_kwargs` for all)."""
+        return self.network_kwargs
 
     def _decoder(self, given, latent_dim, role="decoder"):
         """The user's decoder `given`, or a built one; checked to map `(1, latent_dim)`
         to the likelihood's `params_size()`."""
         if given is None:
             given = build_decoder(
-                self.architecture, latent_dim, self.data_shape, self.likelihood.params_per_dim, name=role, **self.network_kwargs
+                self.architecture,
+                latent_dim,
+                self.data_shape,
+                self.likelihood.params_per_dim,
+                name=role,
+                **self._network_kwargs_for(role),
             )
         check_network_output(given, (latent_dim,), self.likelihood.params_size(), role)
         return given

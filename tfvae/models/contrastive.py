@@ -18,6 +18,11 @@ from tfvae.models.replicas import paired_rows
 from tfvae.networks.additive import AdditiveDecoder
 
 DECODERS = ("joint", "additive")
+# The networks `linear_skip` can name, by decoder kind.
+NETWORKS = {
+    "joint": ("salient_encoder", "background_encoder", "decoder"),
+    "additive": ("salient_encoder", "background_encoder", "salient_decoder", "background_decoder"),
+}
 GROUP_TERMS = (
     "target_elbo",
     "target_reconstruction",
@@ -72,6 +77,13 @@ class ContrastiveVAE(LatentVariableModel):
         salient_components: int. 1: p(s) = N(0, I); K > 1: a learned mixture of K
             Gaussians (`tfvae.layers.MixturePrior`), for a foreground made of groups
             (e.g. digit classes), which a unimodal prior pulls together.
+        linear_skip: tuple of str. Networks that get a linear map from their input
+            added to their output (`tfvae.networks.with_linear_skip`), by name:
+            `"salient_encoder"`, `"background_encoder"` and `"decoder"` (joint) or
+            `"salient_decoder"` and `"background_decoder"` (additive). On
+            mnist_on_grass, `("background_decoder",)` lowers the background MSE
+            (docs/separation_benchmark.md); `network_kwargs={"linear_skip": True}`
+            gives every network one.
         analytic_kl: bool or None. None: closed form when available (the salient
             KL under a mixture prior is always the Monte-Carlo estimate).
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
@@ -100,6 +112,7 @@ class ContrastiveVAE(LatentVariableModel):
         mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
         decoder="joint",
         salient_components=1,
+        linear_skip=(),
         analytic_kl=None,
         **kwargs,
     ):
@@ -113,6 +126,14 @@ class ContrastiveVAE(LatentVariableModel):
                 raise ValueError(f"{name}_weight must be >= 0, got {value}.")
         if decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}.")
+        if isinstance(linear_skip, str):
+            linear_skip = (linear_skip,)
+        unknown = [name for name in linear_skip if name not in NETWORKS[decoder]]
+        if unknown:
+            raise ValueError(
+                f"linear_skip: {unknown} name no network of decoder={decoder!r}; choose from {NETWORKS[decoder]}."
+            )
+        self.linear_skip = tuple(linear_skip)
         self.data_shape = tuple(int(d) for d in input_shape)
         self.salient_dim, self.background_dim = int(salient_dim), int(background_dim)
         self.architecture = architecture
@@ -159,6 +180,12 @@ class ContrastiveVAE(LatentVariableModel):
         active = [name for name, w in weights.items() if w > 0]
         self._track(GROUP_TERMS + tuple(active) + (("tc_discriminator_loss",) if tc_weight > 0 else ()))
         self.built = True
+
+    def _network_kwargs_for(self, role):
+        """`network_kwargs`, with `linear_skip=True` for the networks `linear_skip` names."""
+        if role in self.linear_skip:
+            return {**self.network_kwargs, "linear_skip": True}
+        return self.network_kwargs
 
     def _build_decoder(self):
         """p(x | s, z)'s network on `[s, z]`: joint, or additive over the two blocks."""
@@ -388,6 +415,7 @@ class ContrastiveVAE(LatentVariableModel):
             "mmd_bandwidths": list(self.mmd_bandwidths),
             "decoder": self.decoder_kind,
             "salient_components": self.salient_components,
+            "linear_skip": list(self.linear_skip),
             "analytic_kl": self.analytic_kl,
         }
 

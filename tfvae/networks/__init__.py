@@ -4,6 +4,7 @@ from tfvae.networks.additive import AdditiveDecoder
 from tfvae.networks.conv import conv_decoder, conv_encoder
 from tfvae.networks.factory import ARCHITECTURES, build_decoder, build_encoder, check_network_output
 from tfvae.networks.mlp import mlp_decoder, mlp_encoder
+from tfvae.networks.skip import with_linear_skip
 
 __all__ = [
     "AdditiveDecoder",
@@ -15,4 +16,5 @@ __all__ = [
     "conv_encoder",
     "mlp_decoder",
     "mlp_encoder",
+    "with_linear_skip",
 ]
