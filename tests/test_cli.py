@@ -103,9 +103,12 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
         assert "linear_skip" in [layer.name for layer in skipped.salient_encoder.layers]
     named = train.build_model(parser.parse_args(["--linear-skip", "background_decoder"]), (28, 28, 1))
     assert named.linear_skip == ("background_decoder",) and "linear_skip" not in named.network_kwargs
+    assert named.background_basis is None
+    assert train.build_model(parser.parse_args(["--background-basis"]), (28, 28, 1)).background_basis.size == 784
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
-                           (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks")):
+                           (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
+                           (["--model", "vae", "--background-basis"], "applies to --model cvae")):
         with pytest.raises(SystemExit, match=message):
             train.build_model(parser.parse_args(wrong), (28, 28, 1))
     for wrong in (["--architecture", "mlp", "--filters", "8"], ["--hidden-units", "16"]):

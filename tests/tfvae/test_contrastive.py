@@ -112,11 +112,12 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
 @pytest.mark.parametrize("decoder, linear_skip", [("joint", ("decoder",)), ("additive", ("background_decoder",))])
 def test_contrastive_model_round_trips_and_saves(tmp_path, decoder, linear_skip):
     model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, invariance_relative=True,
-                   posterior="full", decoder=decoder, linear_skip=linear_skip)
+                   posterior="full", decoder=decoder, linear_skip=linear_skip, background_basis=decoder == "additive")
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
     assert clone.invariance_relative
     assert clone.decoder_kind == decoder and clone.linear_skip == linear_skip
+    assert (clone.background_basis is not None) == (decoder == "additive")
     model.compile("adam")
     model.fit(tf.data.Dataset.from_tensors(BATCH), epochs=1, verbose=0)
     model.save(tmp_path / "c.keras")
@@ -283,3 +284,22 @@ def test_linear_skip_goes_to_the_named_networks_only():
                                      everywhere.decoder.first, everywhere.decoder.second))
     with pytest.raises(ValueError, match="name no network of decoder='joint'"):
         _model(decoder="joint", linear_skip=("background_decoder",))
+
+
+def test_background_basis_adds_z_v_and_learns_from_background_examples_only():
+    model = _model(decoder="additive", background_basis=True)
+    basis = model.background_basis.basis
+    basis.assign(np.random.default_rng(0).normal(size=basis.shape).astype("float32"))
+    s, z = np.zeros((3, 2), "float32"), np.random.default_rng(1).normal(size=(3, 2)).astype("float32")
+    params = model.decoder(np.concatenate([s, z], -1)) + z @ basis.numpy()
+    np.testing.assert_allclose(model.decode(s, z).mean(), model.likelihood(params).mean(), rtol=1e-5, atol=1e-6)
+    seed = tf.constant([1, 0])
+    with tf.GradientTape(persistent=True) as tape:
+        target, _, _ = model._target_terms(BATCH["target"], seed, training=True)
+        background, _ = model._background_terms(BATCH["background"], seed, training=True)
+        target_loss = -tf.reduce_mean(target["target_reconstruction"])
+        background_loss = -tf.reduce_mean(background["background_reconstruction"])
+    from_targets = tape.gradient(target_loss, [basis, model.background_encoder.trainable_variables[0]])
+    assert from_targets[0] is None or float(tf.reduce_max(tf.abs(from_targets[0]))) == 0.0
+    assert float(tf.reduce_max(tf.abs(from_targets[1]))) > 0  # z still learns from targets
+    assert float(tf.reduce_max(tf.abs(tape.gradient(background_loss, basis)))) > 0

@@ -73,3 +73,28 @@ def test_linear_skip_adds_a_linear_map_of_the_input(build, input_shape):
         layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
     skip.set_weights([kernel])
     np.testing.assert_allclose(network(x), x.reshape(3, -1) @ kernel, rtol=1e-5, atol=1e-5)
+
+
+def test_background_basis_is_linear_and_learn_false_stops_its_gradient():
+    import tensorflow as tf
+    from helpers import assert_layer_config_round_trip
+
+    from tfvae.networks import BackgroundBasis
+
+    layer = BackgroundBasis(5)
+    layer.build((None, 3))
+    np.testing.assert_array_equal(layer(np.ones((2, 3), "float32")), np.zeros((2, 5)))  # starts at zero
+    basis = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
+    layer.basis.assign(basis)
+    z = tf.constant(np.random.default_rng(1).normal(size=(4, 3)).astype("float32"))
+    np.testing.assert_allclose(layer(z), z.numpy() @ basis, rtol=1e-5, atol=1e-6)
+    for learn in (True, False):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            out = tf.reduce_sum(layer(z, learn=learn))
+        grad_basis, grad_z = tape.gradient(out, [layer.basis, z])
+        np.testing.assert_allclose(grad_z, np.tile(basis.sum(1), (4, 1)), rtol=1e-5)
+        assert (grad_basis is not None) == learn
+    assert assert_layer_config_round_trip(layer).size == 5
+    with pytest.raises(ValueError, match="size"):
+        BackgroundBasis(0)

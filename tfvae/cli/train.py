@@ -51,6 +51,10 @@ def add_arguments(parser):
                              "of salient_encoder, background_encoder, salient_decoder, background_decoder "
                              "(additive) or decoder (joint); background_decoder lowers the background MSE "
                              "(docs/separation_benchmark.md)")
+    parser.add_argument("--background-basis", action="store_true",
+                        help="cvae: add z V to the decoder's output, a linear background path whose basis V "
+                             "learns from background examples only (lowers the background MSE; "
+                             "docs/separation_benchmark.md)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
                                  "normal_predicted", "poisson", "negative_binomial"),
@@ -122,6 +126,8 @@ def build_model(args, input_shape):
         network_kwargs=_network_kwargs(args),
     )
     skipped = _skipped_networks(args)
+    if args.model == "vae" and getattr(args, "background_basis", False):
+        raise SystemExit("tfvae train: --background-basis applies to --model cvae.")
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
     return tfvae.ContrastiveVAE(
@@ -136,6 +142,7 @@ def build_model(args, input_shape):
         decoder=args.decoder,
         salient_components=args.salient_components,
         linear_skip=skipped,
+        background_basis=getattr(args, "background_basis", False),
         **common,
     )
 

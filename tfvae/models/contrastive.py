@@ -16,6 +16,7 @@ from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_pair, unpack_x
 from tfvae.models.replicas import paired_rows
 from tfvae.networks.additive import AdditiveDecoder
+from tfvae.networks.background_basis import BackgroundBasis
 
 DECODERS = ("joint", "additive")
 # The networks `linear_skip` can name, by decoder kind.
@@ -84,6 +85,11 @@ class ContrastiveVAE(LatentVariableModel):
             mnist_on_grass, `("background_decoder",)` lowers the background MSE
             (docs/separation_benchmark.md); `network_kwargs={"linear_skip": True}`
             gives every network one.
+        background_basis: bool. Add `z V` to the decoder's output, a linear map of the
+            background latents whose basis V learns from background examples only
+            (`tfvae.networks.BackgroundBasis`): a linear model of the background
+            data for fine textures a conv decoder blurs, which target examples use
+            but cannot bend to draw their foreground.
         analytic_kl: bool or None. None: closed form when available (the salient
             KL under a mixture prior is always the Monte-Carlo estimate).
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
@@ -113,6 +119,7 @@ class ContrastiveVAE(LatentVariableModel):
         decoder="joint",
         salient_components=1,
         linear_skip=(),
+        background_basis=False,
         analytic_kl=None,
         **kwargs,
     ):
@@ -164,6 +171,10 @@ class ContrastiveVAE(LatentVariableModel):
         self.background_encoder = self._encoder(None, self.background_posterior.params_size(), "background_encoder")
         self.decoder_kind = decoder
         self.decoder = self._build_decoder()
+        self.background_basis = None
+        if background_basis:
+            self.background_basis = BackgroundBasis(self.likelihood.params_size(), name="background_basis")
+            self.background_basis.build((None, self.background_dim))
         if analytic_kl is None:
             q = self.salient_posterior(tf.zeros((1, self.salient_posterior.params_size())))
             analytic_kl = elbo_lib.has_analytic_kl(q, self._salient_normal)
@@ -216,11 +227,19 @@ class ContrastiveVAE(LatentVariableModel):
     def decode(self, s, z, training=False):
         """Returns p(x|s, z); pass `s = 0` for the background alone."""
         sz = tf.concat([tf.cast(s, tf.float32), tf.cast(z, tf.float32)], axis=-1)  # (B, d_s + d_z)
-        return self.likelihood(self.decoder(sz, training=training))
+        return self.likelihood(self._likelihood_parameters(sz, training))
 
-    def _decode_joint(self, training):
-        """A decode function of concatenated `(N, d_s + d_z)` latents, for the ELBO helpers."""
-        return lambda sz: self.likelihood(self.decoder(sz, training=training))
+    def _likelihood_parameters(self, sz, training, learn_basis=True):
+        """The decoder's output on `(N, d_s + d_z)` latents, plus `z V` with a background basis."""
+        params = self.decoder(sz, training=training)
+        if self.background_basis is not None:
+            params += self.background_basis(sz[:, self.salient_dim :], learn=learn_basis)
+        return params
+
+    def _decode_joint(self, training, learn_basis=True):
+        """A decode function of concatenated `(N, d_s + d_z)` latents, for the ELBO
+        helpers; `learn_basis=False` (target examples) holds the background basis fixed."""
+        return lambda sz: self.likelihood(self._likelihood_parameters(sz, training, learn_basis))
 
     def call(self, inputs, training=False):
         """Deterministic reconstruction of target examples (an array, or the
@@ -237,7 +256,8 @@ class ContrastiveVAE(LatentVariableModel):
         seed_s, seed_z = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
         s = elbo_lib.sample_posterior(q_s, num_samples, seed_s)  # (S, B, d_s)
         z = elbo_lib.sample_posterior(q_z, num_samples, seed_z)  # (S, B, d_z)
-        rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training))
+        # The background basis learns from background examples only.
+        rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training, learn_basis=False))
         # A mixture prior has no closed-form KL: the Monte-Carlo estimate (eq. 2.14).
         kl_s = elbo_lib.kl_divergence(q_s, self.salient_prior, s, self.analytic_kl and self.salient_mixture is None)
         kl_z = elbo_lib.kl_divergence(q_z, self.background_prior, z, self.analytic_kl)
@@ -416,6 +436,7 @@ class ContrastiveVAE(LatentVariableModel):
             "decoder": self.decoder_kind,
             "salient_components": self.salient_components,
             "linear_skip": list(self.linear_skip),
+            "background_basis": self.background_basis is not None,
             "analytic_kl": self.analytic_kl,
         }
 
