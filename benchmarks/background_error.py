@@ -1,0 +1,47 @@
+"""Where a ContrastiveVAE's background error lies: under the digit, elsewhere, on grass alone.
+
+For each run folder (a `tfvae train` ContrastiveVAE run on mnist_on_grass), prints
+the MSE of `separate(x)["background"]` against the true crop on the test targets,
+split into the pixels the digit touches (|foreground| > 0.02) and the rest, and the
+MSE of the background decoded from background-only test crops (grass alone: the
+background path's own capacity, with no digit to remove).
+
+    python benchmarks/background_error.py runs/separation-benchmark/all-contrastivevae-... ...
+"""
+
+import argparse
+import os
+
+import keras
+import numpy as np
+
+import pipelines
+from tfvae.cli import run_folder
+
+
+def background_errors(folder, background_crops=1000):
+    """`(target MSE, under the digit, elsewhere, digit share of pixels, grass alone)`."""
+    flags = run_folder.load_flags(folder, "background_error")
+    digits = None if flags.digits is None else tuple(flags.digits)
+    data = pipelines.mnist_on_grass("test", digits=digits, seed=flags.seed)
+    model = keras.saving.load_model(os.path.join(folder, run_folder.MODEL_FILE))
+    target = data.target
+    error = (np.asarray(model.separate(target["x"])["background"]) - target["background"]) ** 2
+    digit = np.abs(target["foreground"]) > 0.02
+    grass = data.background["x"][:background_crops]
+    alone = float(np.mean((np.asarray(model.separate(grass)["background"]) - grass) ** 2))
+    return float(error.mean()), float(error[digit].mean()), float(error[~digit].mean()), float(digit.mean()), alone
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("runs", nargs="+", help="run folders of ContrastiveVAE runs (tfvae train)")
+    args = parser.parse_args()
+    print("| run | background MSE | under the digit | elsewhere | digit pixels | grass alone |\n|---|---:|---:|---:|---:|---:|")
+    for folder in args.runs:
+        total, under, elsewhere, share, alone = background_errors(folder)
+        print(f"| {folder} | {total:.4f} | {under:.4f} | {elsewhere:.4f} | {share:.2f} | {alone:.4f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
