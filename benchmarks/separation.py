@@ -2,7 +2,8 @@
 
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD,
-+Wasserstein, + background-swap invariance (absolute and relative), with Normal
++Wasserstein, + background-swap invariance (absolute and relative; the relative one
+also with a background basis, `--background-basis`), with Normal
 scales the decoder predicts per pixel, and with a mixture salient prior of one
 component per digit class; last,
 as a reference ceiling, a VAE with the salient dimension trained on the same digits
@@ -39,6 +40,9 @@ VARIANTS = (
     # The same penalty divided by the spread of the targets' salient means: shrinking
     # the salient space does not lower it (weight 100 kept every unit on 6 of 6 runs).
     ("ContrastiveVAE + relative background-swap invariance", ["--invariance-weight", "100", "--invariance-relative"]),
+    # The same with a linear background path learned from background examples only.
+    ("ContrastiveVAE + relative invariance + background basis",
+     ["--invariance-weight", "100", "--invariance-relative", "--background-basis"]),
     # The decoder predicts a Normal scale for every pixel of every example.
     ("ContrastiveVAE + predicted pixel scales", ["--likelihood", "normal_predicted"]),
     # K: one mixture component per digit class of the setting.
