@@ -49,12 +49,12 @@ def add_arguments(parser):
                         help="add a linear map from a network's input to its output (a decoder then contains "
                              "PCA's linear decoder): 'all' (the flag alone) for every network, or for cvae a list "
                              "of salient_encoder, background_encoder, salient_decoder, background_decoder "
-                             "(additive) or decoder (joint); background_decoder lowers the background MSE "
-                             "(docs/separation_benchmark.md)")
+                             "(additive) or decoder (joint). On mnist_on_grass the background path then drew "
+                             "the digits too (docs/separation_benchmark.md)")
     parser.add_argument("--background-basis", action="store_true",
                         help="cvae: add z V to the decoder's output, a linear background path whose basis V "
-                             "learns from background examples only (lowers the background MSE; "
-                             "docs/separation_benchmark.md)")
+                             "learns from background examples only (on mnist_on_grass it lowered the background "
+                             "MSE and the salient ARI; docs/separation_benchmark.md)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
                                  "normal_predicted", "poisson", "negative_binomial"),
