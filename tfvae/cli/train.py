@@ -126,7 +126,7 @@ def build_model(args, input_shape):
         network_kwargs=_network_kwargs(args),
     )
     skipped = _skipped_networks(args)
-    if args.model == "vae" and getattr(args, "background_basis", False):
+    if args.model == "vae" and args.background_basis:
         raise SystemExit("tfvae train: --background-basis applies to --model cvae.")
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
@@ -142,7 +142,7 @@ def build_model(args, input_shape):
         decoder=args.decoder,
         salient_components=args.salient_components,
         linear_skip=skipped,
-        background_basis=getattr(args, "background_basis", False),
+        background_basis=args.background_basis,
         **common,
     )
 
@@ -153,7 +153,7 @@ def _skipped_networks(args):
     Raises:
         SystemExit: a list with `--model vae`, or 'all' among names.
     """
-    names = tuple(getattr(args, "linear_skip", ()))
+    names = tuple(args.linear_skip)
     if names == ("all",):
         return ()
     if "all" in names:
@@ -184,7 +184,7 @@ def _network_kwargs(args):
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
         raise SystemExit(f"tfvae train: {flags} applies to --architecture {other}, not {args.architecture}.")
     kwargs = {name: value for name, value in chosen[args.architecture].items() if value is not None}
-    if tuple(getattr(args, "linear_skip", ())) == ("all",):  # flags saved before it have none
+    if tuple(args.linear_skip) == ("all",):
         kwargs["linear_skip"] = True
     return kwargs or None
 
