@@ -28,10 +28,22 @@ def test_train_vae_writes_a_run_folder(tmp_path):
 def test_train_contrastive_on_tabular_data(tmp_path):
     out = tmp_path / "run"
     args = ["train", "--dataset", "synthetic", "--architecture", "mlp", "--background-dim", "12", "--epochs", "2", "--epoch-size", "400", "--hidden-units", "16"]
-    assert main(args + ["--tc-weight", "1", "--mmd-weight", "1", "--out", str(out)]) == 0
+    clusters = ["--salient-components", "3", "--mixture-fit-epoch", "1", "--cluster-weight", "1"]
+    assert main(args + ["--tc-weight", "1", "--mmd-weight", "1", *clusters, "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_background_silhouette", "test_salient_ari", "test_target_elbo"} <= set(metrics)
     assert not (out / "separation.png").exists()  # no images to show
+    # The mixture prior was refitted at epoch 1: its means left their seeded start.
+    import keras
+    import numpy as np
+
+    from tfvae.cli import report
+    from tfvae.layers import MixturePrior
+
+    trained = keras.saving.load_model(out / "model.keras")
+    start = MixturePrior(2, 3, seed=0).loc.numpy()
+    assert np.abs(trained.salient_mixture.loc.numpy() - start).max() > 0.5
+    assert "cluster" in report.read_history(out / "history.csv")
 
 
 def test_contrastive_model_needs_a_background_set(tmp_path):
@@ -105,10 +117,17 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     assert named.linear_skip == ("background_decoder",) and "linear_skip" not in named.network_kwargs
     assert named.background_basis is None
     assert train.build_model(parser.parse_args(["--background-basis"]), (28, 28, 1)).background_basis.size == 784
+    clustered = train.build_model(parser.parse_args(["--salient-components", "3", "--cluster-weight", "5"]), (28, 28, 1))
+    assert clustered.cluster_weight == 5.0 and model.cluster_weight == 0.0
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
                            (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
-                           (["--model", "vae", "--background-basis"], "applies to --model cvae")):
+                           (["--model", "vae", "--background-basis"], "applies to --model cvae"),
+                           (["--cluster-weight", "1"], "--cluster-weight needs --model cvae and --salient-components"),
+                           (["--mixture-fit-epoch", "2"], "--mixture-fit-epoch needs"),
+                           (["--salient-components", "3", "--mixture-fit-epoch", "12"], r"in \[0, --epochs\)"),
+                           (["--salient-components", "3", "--mixture-fit-epoch", "1", "--strategy", "multiworker"],
+                            "the multiworker loop has none")):
         with pytest.raises(SystemExit, match=message):
             train.build_model(parser.parse_args(wrong), (28, 28, 1))
     for wrong in (["--architecture", "mlp", "--filters", "8"], ["--hidden-units", "16"]):

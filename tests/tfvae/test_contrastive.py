@@ -274,6 +274,75 @@ def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():
         _model(salient_components=0)
 
 
+def test_cluster_term_adds_minus_the_information_moves_only_the_salient_means():
+    from tfvae.callbacks import fit_mixture_prior
+    from tfvae.models import regularizers
+
+    clustered = _model(salient_components=3, decoder="additive", cluster_weight=2.0)
+    plain = _model(salient_components=3, decoder="additive")
+    plain.set_weights(clustered.get_weights())
+    # Components where the targets are, so that the assignments are not all one.
+    fit_mixture_prior(clustered, TARGET[:64], seed=0)
+    plain.salient_mixture.set_weights(clustered.salient_mixture.get_weights())
+    # One call each: every call draws the next noise seed.
+    terms, base = clustered._loss_terms(BATCH, training=False), plain._loss_terms(BATCH, training=False)
+    q_s, _ = clustered._posteriors(BATCH["target"])
+    expected = regularizers.negative_cluster_information(
+        regularizers.component_log_responsibilities(q_s.mean(), clustered.salient_prior))
+    np.testing.assert_allclose(terms["cluster"], expected, rtol=1e-5)
+    assert float(terms["cluster"]) < -1e-3 and "cluster" not in base
+    np.testing.assert_allclose(terms["loss"] - base["loss"],
+                               2.0 * terms["cluster"], rtol=1e-4, atol=1e-4)
+    # The term trains the salient encoder; the prior is fitted by the KL alone.
+    with tf.GradientTape() as tape:
+        value = clustered._loss_terms(BATCH, training=True)["cluster"]
+    grads = tape.gradient(value, clustered.salient_encoder.trainable_variables + clustered.salient_mixture.trainable_variables)
+    encoder_grads = grads[: len(clustered.salient_encoder.trainable_variables)]
+    assert any(g is not None and np.abs(g).max() > 0 for g in encoder_grads)
+    assert all(g is None for g in grads[len(encoder_grads):])
+    assert assert_model_config_round_trip(clustered, TARGET[:4]).cluster_weight == 2.0
+    with pytest.raises(ValueError, match="salient_components >= 2"):
+        _model(cluster_weight=1.0)
+    with pytest.raises(ValueError, match="cluster_weight must be >= 0"):
+        _model(salient_components=3, cluster_weight=-1.0)
+
+
+def test_fitted_mixture_prior_puts_components_on_the_salient_means():
+    from sklearn.metrics import adjusted_rand_score
+
+    from tfvae.callbacks import MixturePriorFit, fit_mixture_prior
+    from tfvae.models import regularizers
+
+    model = _model(salient_components=2, decoder="additive")
+    means = model.salient_embedding(TARGET[:200])
+    before = regularizers.component_log_responsibilities(means, model.salient_prior).numpy().argmax(1)
+    gm = fit_mixture_prior(model, TARGET[:200], seed=1)
+    components = model.salient_prior.components_distribution
+    np.testing.assert_allclose(components.loc.numpy(), gm.means_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(components.stddev().numpy(), np.sqrt(gm.covariances_), rtol=1e-4, atol=1e-6)
+    # The prior's assignments are now the fitted mixture's, with its weights made equal.
+    after = np.exp(regularizers.component_log_responsibilities(means, model.salient_prior).numpy())
+    gm.weights_ = np.full(2, 0.5)
+    np.testing.assert_allclose(after, gm.predict_proba(means), atol=1e-4)
+    assert len(np.unique(after.argmax(1))) == 2 and adjusted_rand_score(before, after.argmax(1)) < 0.9
+    # The callback fits at the start of its epoch only.
+    callback = MixturePriorFit(TARGET[:200], epoch=1, seed=1)
+    callback.set_model(model)
+    model.salient_mixture.loc.assign(np.zeros((2, 2), "float32"))
+    callback.on_epoch_begin(0)
+    np.testing.assert_allclose(model.salient_mixture.loc.numpy(), 0.0)
+    callback.on_epoch_begin(1)
+    np.testing.assert_allclose(model.salient_mixture.loc.numpy(), gm.means_, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="salient_components > 1"):
+        fit_mixture_prior(_model(), TARGET[:8])
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        fit_mixture_prior(model, TARGET[:1])
+    with pytest.raises(ValueError, match="epoch >= 0"):
+        MixturePriorFit(TARGET[:8], epoch=-1)
+    with pytest.raises(ValueError, match="shape"):
+        model.salient_mixture.set_components(np.zeros((3, 2)), np.ones((2, 2)))
+
+
 def test_linear_skip_goes_to_the_named_networks_only():
     model = _model(decoder="additive", linear_skip=("background_decoder", "salient_encoder"))
     has_skip = lambda network: "linear_skip" in [layer.name for layer in network.layers]

@@ -126,3 +126,39 @@ def test_tc_estimate_detects_dependence():
 def test_discriminator_config_round_trip():
     layer = regularizers.TCDiscriminator((8, 4))
     assert type(layer).from_config(layer.get_config()).hidden_units == (8, 4)
+
+
+def test_component_responsibilities_are_the_mixture_posterior_and_hold_the_prior_fixed():
+    loc = tf.Variable([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    scale = tf.Variable([[1.0, 0.5], [0.7, 1.0], [2.0, 1.5]])
+    prior = tfp.distributions.MixtureSameFamily(
+        tfp.distributions.Categorical(logits=tf.zeros(3)),
+        tfp.distributions.MultivariateNormalDiag(loc=loc, scale_diag=scale),
+    )
+    means = tf.constant([[0.1, 0.2], [2.5, -0.3], [0.5, 3.0], [1.5, 1.5]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(means)
+        log_r = regularizers.component_log_responsibilities(means, prior)
+        total = tf.reduce_sum(log_r[:, 0])
+    # Bayes' rule with equal weights: N(mu; m_k, s_k) normalized over k.
+    density = np.stack([np.prod(np.exp(-0.5 * ((means.numpy() - m) / s) ** 2) / s, -1)
+                        for m, s in zip(loc.numpy(), scale.numpy())], -1)  # (4, 3)
+    np.testing.assert_allclose(np.exp(log_r), density / density.sum(1, keepdims=True), rtol=1e-5)
+    assert tape.gradient(total, means) is not None
+    assert tape.gradient(total, loc) is None and tape.gradient(total, scale) is None
+
+
+def test_negative_cluster_information_is_conditional_minus_marginal_entropy():
+    k = 4
+    uniform = tf.math.log(tf.fill((6, k), 1.0 / k))
+    np.testing.assert_allclose(regularizers.negative_cluster_information(uniform), 0.0, atol=1e-6)
+    # Confident and balanced: -log K; confident but all in one component: 0.
+    confident = tf.math.log(tf.one_hot(np.arange(8) % k, k) * (1 - 1e-7 * k) + 1e-7)
+    np.testing.assert_allclose(regularizers.negative_cluster_information(confident), -np.log(k), atol=1e-4)
+    one = tf.math.log(tf.one_hot(np.zeros(8, int), k) * (1 - 1e-7 * k) + 1e-7)
+    np.testing.assert_allclose(regularizers.negative_cluster_information(one), 0.0, atol=1e-4)
+    # Any batch: the closed form of H(C|S) - H(C).
+    r = np.random.default_rng(0).dirichlet(np.ones(k), size=5)
+    marginal = r.mean(0)
+    expected = -(r * np.log(r)).sum(1).mean() + (marginal * np.log(marginal)).sum()
+    np.testing.assert_allclose(regularizers.negative_cluster_information(tf.math.log(r)), expected, rtol=1e-5)

@@ -12,6 +12,7 @@ from tfvae.callbacks.clusters import ClusterScores
 from tfvae.callbacks.images import ImageSummaries
 from tfvae.callbacks.kl_weight import KLWeightLogger
 from tfvae.callbacks.latents import LatentHistograms, per_dimension_kl
+from tfvae.callbacks.mixture_fit import MixturePriorFit, fit_mixture_prior
 from tfvae.callbacks.projector import EmbeddingProjector
 from tfvae.callbacks.standard import standard_callbacks
 from tfvae.callbacks.summaries import EpochSummaries, ExampleSummaries
@@ -26,6 +27,8 @@ __all__ = [
     "KLWarmup",
     "KLWeightLogger",
     "LatentHistograms",
+    "MixturePriorFit",
+    "fit_mixture_prior",
     "per_dimension_kl",
     "standard_callbacks",
 ]

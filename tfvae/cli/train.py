@@ -82,6 +82,13 @@ def add_arguments(parser):
     parser.add_argument("--invariance-relative", action="store_true",
                         help="cvae: divide the invariance penalty by the spread of the targets' salient means, "
                              "so that shrinking the salient space does not lower it")
+    parser.add_argument("--cluster-weight", type=float, default=0.0,
+                        help="cvae with --salient-components K > 1: weight of H(C|S) - H(C), asking each target's "
+                             "salient mean to lie confidently in one mixture component, the components used equally")
+    parser.add_argument("--mixture-fit-epoch", type=int, default=None, metavar="EPOCH",
+                        help="cvae with --salient-components K > 1: at the start of this (0-based) epoch, fit the "
+                             "mixture prior to the training targets' salient means (a Gaussian mixture, as VaDE "
+                             "starts from a pretrained autoencoder)")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--epoch-size", type=int, default=4000,
                         help="target/background pairs per epoch (the smaller set repeats)")
@@ -128,6 +135,13 @@ def build_model(args, input_shape):
     skipped = _skipped_networks(args)
     if args.model == "vae" and args.background_basis:
         raise SystemExit("tfvae train: --background-basis applies to --model cvae.")
+    for flag, value in (("--cluster-weight", args.cluster_weight), ("--mixture-fit-epoch", args.mixture_fit_epoch is not None)):
+        if value and (args.model == "vae" or args.salient_components < 2):
+            raise SystemExit(f"tfvae train: {flag} needs --model cvae and --salient-components K > 1.")
+    if args.mixture_fit_epoch is not None and not 0 <= args.mixture_fit_epoch < args.epochs:
+        raise SystemExit(f"tfvae train: --mixture-fit-epoch must lie in [0, --epochs), got {args.mixture_fit_epoch}.")
+    if args.mixture_fit_epoch is not None and args.strategy == "multiworker":
+        raise SystemExit("tfvae train: --mixture-fit-epoch is a model.fit callback; the multiworker loop has none.")
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
     return tfvae.ContrastiveVAE(
@@ -139,6 +153,7 @@ def build_model(args, input_shape):
         wasserstein_weight=args.wasserstein_weight,
         invariance_weight=args.invariance_weight,
         invariance_relative=args.invariance_relative,
+        cluster_weight=args.cluster_weight,
         decoder=args.decoder,
         salient_components=args.salient_components,
         linear_skip=skipped,
@@ -224,8 +239,9 @@ def _datasets(args, train, test):
     )
 
 
-def _callbacks(args, model, test, out):
-    """TensorBoard summaries of held-out targets, epoch checkpoints and the CSV history."""
+def _callbacks(args, model, train, test, out):
+    """TensorBoard summaries of held-out targets, epoch checkpoints, the CSV history,
+    and the mixture prior's fit to the training targets' salient means (`--mixture-fit-epoch`)."""
     import keras
 
     from tfvae import callbacks
@@ -233,6 +249,8 @@ def _callbacks(args, model, test, out):
     examples = test.target["x"][: args.summary_examples]
     labels = test.target["label"][: args.summary_examples] if "label" in test.target else None
     chosen = callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
+    if args.mixture_fit_epoch is not None:
+        chosen.append(callbacks.MixturePriorFit(train.target["x"], args.mixture_fit_epoch, seed=args.seed))
     return chosen + [
         # Epoch checkpoints with the optimizer state; the previous one is kept
         # while the next is written, so a crash mid-write loses nothing.
@@ -251,7 +269,7 @@ def _fit(args, model, train, test, out):
         # Infinite streams (the VAE's repeats; fresh composites): an epoch is
         # `--epoch-size` examples, as many as the cVAE's fixed pairs.
         steps_per_epoch=_steps_per_epoch(args) if args.model == "vae" or _fresh(args) else None,
-        callbacks=_callbacks(args, model, test, out),
+        callbacks=_callbacks(args, model, train, test, out),
         shuffle=False,  # the tf.data pipelines shuffle, seeded
         verbose=_verbosity(args),
     )

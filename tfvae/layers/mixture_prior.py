@@ -11,6 +11,7 @@ closed form, so the ELBO uses the Monte-Carlo estimate of eq. 2.14.
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -59,6 +60,21 @@ class MixturePrior(keras.layers.Layer):
             mixture_distribution=tfd.Categorical(logits=tf.zeros((self.num_components,), self.loc.dtype)),
             components_distribution=tfd.MultivariateNormalDiag(loc=self.loc, scale_diag=scale),
         )
+
+    def set_components(self, loc, scale):
+        """Assigns the components' means `(K, d)` and standard deviations `(K, d)`
+        (floored at `min_scale`), e.g. from a Gaussian mixture fitted to posterior means.
+
+        Raises:
+            ValueError: `loc` or `scale` is not `(num_components, latent_dim)`.
+        """
+        shape = (self.num_components, self.latent_dim)
+        loc, scale = np.asarray(loc, "float32"), np.asarray(scale, "float32")
+        if loc.shape != shape or scale.shape != shape:
+            raise ValueError(f"set_components needs loc and scale of shape {shape}, got {loc.shape} and {scale.shape}.")
+        self.loc.assign(loc)
+        # scale = min_scale + exp(log_scale); a scale at or below the floor maps to just above it.
+        self.log_scale.assign(np.log(np.maximum(scale - self.min_scale, 1e-6 * self.min_scale)))
 
     def call(self, inputs=None):
         """Returns `distribution()`."""

@@ -1,7 +1,8 @@
 """Contrastive VAE: salient latents s for what only the target has, background latents
 z for what target and background share (Abid & Zou 2019), with optional TC (Abid &
 Zou), MMD (MM-cVAE, Weinberger et al. 2022) and Wasserstein (contrastiveVI) penalties,
-and a background-swap invariance penalty of our own.
+and two terms of our own: a background-swap invariance penalty and a clustering term
+for a mixture salient prior.
 """
 
 import keras
@@ -67,6 +68,11 @@ class ContrastiveVAE(LatentVariableModel):
             the targets' salient means over the batch (`relative=True` of
             `regularizers.background_swap_penalty`): a scale-free share that
             shrinking the salient space does not lower.
+        cluster_weight: float. Weight of H(C | S) - H(C), minus the mutual
+            information between the targets' salient means and their component of the
+            mixture prior (`regularizers.negative_cluster_information`): each mean
+            confidently in one component, the components used equally. Needs
+            `salient_components > 1`.
         tc_hidden_units: tuple of ints. Hidden widths of the TC discriminator.
         tc_learning_rate: float. Learning rate of the discriminator's optimizer.
         mmd_bandwidths: tuple of floats. RBF bandwidths of the MMD kernel.
@@ -114,6 +120,7 @@ class ContrastiveVAE(LatentVariableModel):
         wasserstein_weight=0.0,
         invariance_weight=0.0,
         invariance_relative=False,
+        cluster_weight=0.0,
         tc_hidden_units=(64, 64),
         tc_learning_rate=1e-3,
         mmd_bandwidths=regularizers.DEFAULT_BANDWIDTHS,
@@ -128,7 +135,8 @@ class ContrastiveVAE(LatentVariableModel):
         for name, value in (("salient_dim", salient_dim), ("background_dim", background_dim)):
             if int(value) < 1:
                 raise ValueError(f"{name} must be a positive int, got {value}.")
-        weights = {"tc": tc_weight, "mmd": mmd_weight, "wasserstein": wasserstein_weight, "invariance": invariance_weight}
+        weights = {"tc": tc_weight, "mmd": mmd_weight, "wasserstein": wasserstein_weight, "invariance": invariance_weight,
+                   "cluster": cluster_weight}
         for name, value in weights.items():
             if value < 0:
                 raise ValueError(f"{name}_weight must be >= 0, got {value}.")
@@ -150,6 +158,7 @@ class ContrastiveVAE(LatentVariableModel):
         self.tc_weight, self.mmd_weight = float(tc_weight), float(mmd_weight)
         self.wasserstein_weight, self.invariance_weight = float(wasserstein_weight), float(invariance_weight)
         self.invariance_relative = bool(invariance_relative)
+        self.cluster_weight = float(cluster_weight)
         self.tc_hidden_units = tuple(int(u) for u in tc_hidden_units)
         self.tc_learning_rate = float(tc_learning_rate)
         self.mmd_bandwidths = tuple(float(h) for h in mmd_bandwidths)
@@ -161,6 +170,8 @@ class ContrastiveVAE(LatentVariableModel):
         if int(salient_components) < 1:
             raise ValueError(f"salient_components must be a positive int, got {salient_components}.")
         self.salient_components = int(salient_components)
+        if self.cluster_weight > 0 and self.salient_components < 2:
+            raise ValueError("cluster_weight > 0 needs a mixture salient prior: salient_components >= 2.")
         self.salient_mixture = None
         if self.salient_components > 1:
             self.salient_mixture = MixturePrior(
@@ -323,6 +334,10 @@ class ContrastiveVAE(LatentVariableModel):
             )
             terms["invariance"] = tf.reduce_mean(penalty)
             total += self.invariance_weight * terms["invariance"]
+        if self.cluster_weight:
+            log_r = regularizers.component_log_responsibilities(q_s.mean(), self.salient_prior)
+            terms["cluster"] = regularizers.negative_cluster_information(log_r)
+            total += self.cluster_weight * terms["cluster"]
         if self.tc_weight:
             joint = tf.concat([s_t, z_t], axis=-1)
             terms["tc"] = regularizers.total_correlation(self.discriminator, joint)
@@ -431,6 +446,7 @@ class ContrastiveVAE(LatentVariableModel):
             "wasserstein_weight": self.wasserstein_weight,
             "invariance_weight": self.invariance_weight,
             "invariance_relative": self.invariance_relative,
+            "cluster_weight": self.cluster_weight,
             "tc_hidden_units": list(self.tc_hidden_units),
             "tc_learning_rate": self.tc_learning_rate,
             "mmd_bandwidths": list(self.mmd_bandwidths),

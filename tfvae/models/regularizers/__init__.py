@@ -1,5 +1,6 @@
 """Regularizers of the contrastive VAE, each a small function of latent samples."""
 
+from tfvae.models.regularizers.cluster import component_log_responsibilities, negative_cluster_information
 from tfvae.models.regularizers.invariance import background_swap_penalty, salient_spread, swap_background
 from tfvae.models.regularizers.mmd import DEFAULT_BANDWIDTHS, mmd, rbf_kernel
 from tfvae.models.regularizers.tc import TCDiscriminator, discriminator_loss, permute_dims, total_correlation
@@ -9,8 +10,10 @@ __all__ = [
     "DEFAULT_BANDWIDTHS",
     "TCDiscriminator",
     "background_swap_penalty",
+    "component_log_responsibilities",
     "discriminator_loss",
     "mmd",
+    "negative_cluster_information",
     "permute_dims",
     "rbf_kernel",
     "salient_spread",
