@@ -119,10 +119,14 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     assert train.build_model(parser.parse_args(["--background-basis"]), (28, 28, 1)).background_basis.size == 784
     clustered = train.build_model(parser.parse_args(["--salient-components", "3", "--cluster-weight", "5"]), (28, 28, 1))
     assert clustered.cluster_weight == 5.0 and model.cluster_weight == 0.0
+    late = train.build_model(parser.parse_args(["--background-basis", "--background-basis-start", "2", "--epoch-size", "640",
+                                                "--batch-size", "64"]), (28, 28, 1))
+    assert late.background_basis_start == 20  # epochs to steps
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
                            (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
                            (["--model", "vae", "--background-basis"], "applies to --model cvae"),
+                           (["--background-basis-start", "2"], "--background-basis-start needs --background-basis"),
                            (["--cluster-weight", "1"], "--cluster-weight needs --model cvae and --salient-components"),
                            (["--mixture-fit-epoch", "2"], "--mixture-fit-epoch needs"),
                            (["--salient-components", "3", "--mixture-fit-epoch", "12"], r"in \[0, --epochs\)"),

@@ -372,3 +372,32 @@ def test_background_basis_adds_z_v_and_learns_from_background_examples_only():
     assert from_targets[0] is None or float(tf.reduce_max(tf.abs(from_targets[0]))) == 0.0
     assert float(tf.reduce_max(tf.abs(from_targets[1]))) > 0  # z still learns from targets
     assert float(tf.reduce_max(tf.abs(tape.gradient(background_loss, basis)))) > 0
+
+
+def test_background_basis_start_leaves_the_basis_out_until_its_step():
+    model = _model(decoder="additive", background_basis=True, background_basis_start=3)
+    model.compile(keras.optimizers.Adam(1e-3))
+    basis = model.background_basis.basis
+
+    def basis_gradient():
+        with tf.GradientTape() as tape:
+            background, _ = model._background_terms(BATCH["background"], tf.constant([1, 0]), training=True)
+            loss = -tf.reduce_mean(background["background_reconstruction"])
+        gradient = tape.gradient(loss, basis)
+        return 0.0 if gradient is None else float(tf.reduce_max(tf.abs(gradient)))
+
+    # Before step 3 V learns nothing, so it stays at zero and z V adds nothing.
+    assert basis_gradient() == 0.0
+    model.optimizer.iterations.assign(3)
+    assert basis_gradient() > 0
+    # The forward pass is z V at any step.
+    basis.assign(np.random.default_rng(0).normal(size=basis.shape).astype("float32"))
+    s, z = np.zeros((3, 2), "float32"), np.random.default_rng(1).normal(size=(3, 2)).astype("float32")
+    with_basis = model.likelihood(model.decoder(np.concatenate([s, z], -1)) + z @ basis.numpy()).mean()
+    for step in (0, 3):
+        model.optimizer.iterations.assign(step)
+        np.testing.assert_allclose(model.decode(s, z).mean(), with_basis, rtol=1e-5, atol=1e-6)
+    assert assert_model_config_round_trip(model, TARGET[:4]).background_basis_start == 3
+    for wrong in (dict(background_basis_start=3), dict(background_basis=True, background_basis_start=-1)):
+        with pytest.raises(ValueError, match="background_basis_start must be >= 0 and needs background_basis"):
+            _model(decoder="additive", **wrong)

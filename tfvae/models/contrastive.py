@@ -97,6 +97,9 @@ class ContrastiveVAE(LatentVariableModel):
             data for fine textures a conv decoder blurs, which target examples use
             but cannot bend to draw their foreground. On mnist_on_grass (all ten
             digits) it lowered the background MSE and the salient ARI with it.
+        background_basis_start: int. Training step from which V learns. Before it V
+            gets no gradient and stays at its zero start, so `z V` adds nothing: the
+            salient space can form before the background path gets stronger.
         analytic_kl: bool or None. None: closed form when available (the salient
             KL under a mixture prior is always the Monte-Carlo estimate).
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
@@ -128,6 +131,7 @@ class ContrastiveVAE(LatentVariableModel):
         salient_components=1,
         linear_skip=(),
         background_basis=False,
+        background_basis_start=0,
         analytic_kl=None,
         **kwargs,
     ):
@@ -184,6 +188,11 @@ class ContrastiveVAE(LatentVariableModel):
         self.decoder_kind = decoder
         self.decoder = self._build_decoder()
         self.background_basis = None
+        if int(background_basis_start) < 0 or (background_basis_start and not background_basis):
+            raise ValueError(
+                f"background_basis_start must be >= 0 and needs background_basis=True, got {background_basis_start}."
+            )
+        self.background_basis_start = int(background_basis_start)
         if background_basis:
             self.background_basis = BackgroundBasis(self.likelihood.params_size(), name="background_basis")
             self.background_basis.build((None, self.background_dim))
@@ -245,7 +254,15 @@ class ContrastiveVAE(LatentVariableModel):
         """The decoder's output on `(N, d_s + d_z)` latents, plus `z V` with a background basis."""
         params = self.decoder(sz, training=training)
         if self.background_basis is not None:
-            params += self.background_basis(sz[:, self.salient_dim :], learn=learn_basis)
+            z = sz[:, self.salient_dim :]
+            linear = self.background_basis(z, learn=learn_basis)
+            if self.background_basis_start and learn_basis and self.optimizer is not None:
+                # V gets no gradient before the start step, so it stays at its zero
+                # start: z V adds nothing until then, whatever the optimizer state a
+                # loaded model has. The step is read in the graph: no retracing.
+                learns = tf.cast(self.optimizer.iterations >= self.background_basis_start, linear.dtype)
+                linear = learns * linear + (1.0 - learns) * self.background_basis(z, learn=False)
+            params += linear
         return params
 
     def _decode_joint(self, training, learn_basis=True):
@@ -454,6 +471,7 @@ class ContrastiveVAE(LatentVariableModel):
             "salient_components": self.salient_components,
             "linear_skip": list(self.linear_skip),
             "background_basis": self.background_basis is not None,
+            "background_basis_start": self.background_basis_start,
             "analytic_kl": self.analytic_kl,
         }
 
