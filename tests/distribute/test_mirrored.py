@@ -32,7 +32,8 @@ else:
     make_data = lambda: tf.data.Dataset.from_tensor_slices(pairs).batch(16)
     build = lambda: tfvae.ContrastiveVAE((30,), 2, 3, likelihood="normal", network_kwargs={"hidden_units": (16,)},
                                          wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0,
-                                         invariance_weight=1.0, invariance_relative=True, seed=0)
+                                         invariance_weight=1.0, invariance_relative=True, salient_components=3,
+                                         cluster_weight=1.0, seed=0)
 
 def train(strategy):
     keras.utils.set_random_seed(0)

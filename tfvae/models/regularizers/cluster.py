@@ -39,7 +39,7 @@ def component_log_responsibilities(means, prior):
 
 
 def negative_cluster_information(log_responsibilities):
-    """H(C | S) - H(C) over the batch: minus the mutual information of eq. above.
+    """H(C | S) - H(C) over the batch: minus the mutual information I(C; S).
 
     H(C | S) = mean_i -sum_k r_ik log r_ik; H(C) = -sum_k rbar_k log rbar_k with
     rbar the batch mean of r. Both over the *global* batch (gathered under a
