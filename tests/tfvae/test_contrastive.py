@@ -401,3 +401,18 @@ def test_background_basis_start_leaves_the_basis_out_until_its_step():
     for wrong in (dict(background_basis_start=3), dict(background_basis=True, background_basis_start=-1)):
         with pytest.raises(ValueError, match="background_basis_start must be >= 0 and needs background_basis"):
             _model(decoder="additive", **wrong)
+
+
+def test_every_term_trains_under_xla():
+    pairs = {"target": TARGET[:96].reshape(96, -1), "background": BACKGROUND[:96].reshape(96, -1)}
+    model = ContrastiveVAE(
+        (64,), 2, 3, likelihood="continuous_bernoulli", network_kwargs={"hidden_units": (16,)}, decoder="additive",
+        wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0, invariance_weight=1.0, invariance_relative=True,
+        salient_components=3, cluster_weight=1.0, background_basis=True, background_basis_start=3,
+        validate_inputs=False, seed=0,
+    )
+    model.compile(keras.optimizers.Adam(1e-2), jit_compile=True)
+    history = model.fit(tf.data.Dataset.from_tensor_slices(pairs).batch(16), epochs=3, verbose=0).history
+    assert model.jit_compile is True
+    assert np.all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
+    assert {"cluster", "invariance", "mmd", "wasserstein", "tc", "tc_discriminator_loss"} <= set(history)
