@@ -122,11 +122,14 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     late = train.build_model(parser.parse_args(["--background-basis", "--background-basis-start", "2", "--epoch-size", "640",
                                                 "--batch-size", "64"]), (28, 28, 1))
     assert late.background_basis_start == 20  # epochs to steps
+    both = train.build_model(parser.parse_args(["--background-encoder-basis", "--background-basis-start", "1"]), (28, 28, 1))
+    assert both.background_encoder_basis is not None and both.background_basis is None
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
                            (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
                            (["--model", "vae", "--background-basis"], "applies to --model cvae"),
                            (["--background-basis-start", "2"], "--background-basis-start needs --background-basis"),
+                           (["--model", "vae", "--background-encoder-basis"], "applies to --model cvae"),
                            (["--cluster-weight", "1"], "--cluster-weight needs --model cvae and --salient-components"),
                            (["--mixture-fit-epoch", "2"], "--mixture-fit-epoch needs"),
                            (["--salient-components", "3", "--mixture-fit-epoch", "12"], r"in \[0, --epochs\)"),

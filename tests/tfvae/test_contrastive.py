@@ -399,7 +399,7 @@ def test_background_basis_start_leaves_the_basis_out_until_its_step():
         np.testing.assert_allclose(model.decode(s, z).mean(), with_basis, rtol=1e-5, atol=1e-6)
     assert assert_model_config_round_trip(model, TARGET[:4]).background_basis_start == 3
     for wrong in (dict(background_basis_start=3), dict(background_basis=True, background_basis_start=-1)):
-        with pytest.raises(ValueError, match="background_basis_start must be >= 0 and needs background_basis"):
+        with pytest.raises(ValueError, match="background_basis_start must be >= 0 and needs background_basis or"):
             _model(decoder="additive", **wrong)
 
 
@@ -408,7 +408,8 @@ def test_every_term_trains_under_xla():
     model = ContrastiveVAE(
         (64,), 2, 3, likelihood="continuous_bernoulli", network_kwargs={"hidden_units": (16,)}, decoder="additive",
         wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0, invariance_weight=1.0, invariance_relative=True,
-        salient_components=3, cluster_weight=1.0, background_basis=True, background_basis_start=3,
+        salient_components=3, cluster_weight=1.0, background_basis=True, background_encoder_basis=True,
+        background_basis_start=3,
         validate_inputs=False, seed=0,
     )
     model.compile(keras.optimizers.Adam(1e-2), jit_compile=True)
@@ -416,3 +417,28 @@ def test_every_term_trains_under_xla():
     assert model.jit_compile is True
     assert np.all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
     assert {"cluster", "invariance", "mmd", "wasserstein", "tc", "tc_discriminator_loss"} <= set(history)
+
+
+def test_background_encoder_basis_adds_x_u_and_learns_from_both_groups_after_its_step():
+    model = _model(decoder="additive", background_encoder_basis=True, background_basis_start=2)
+    model.compile(keras.optimizers.Adam(1e-3))
+    basis = model.background_encoder_basis.basis
+    assert basis.shape == (64, model.background_posterior.params_size())
+    seed = tf.constant([2, 0])
+
+    def gradients():
+        with tf.GradientTape(persistent=True) as tape:
+            target, _, _ = model._target_terms(BATCH["target"], seed, training=True)
+            background, _ = model._background_terms(BATCH["background"], seed, training=True)
+            losses = (-tf.reduce_mean(target["target_elbo"]), -tf.reduce_mean(background["background_elbo"]))
+        grads = [tape.gradient(loss, basis) for loss in losses]
+        return [0.0 if g is None else float(tf.reduce_max(tf.abs(g))) for g in grads]
+
+    assert gradients() == [0.0, 0.0]  # before step 2
+    model.optimizer.iterations.assign(2)
+    assert all(g > 0 for g in gradients())  # both groups train U
+    basis.assign(np.random.default_rng(0).normal(scale=0.1, size=basis.shape).astype("float32"))
+    x = BATCH["target"][:3]
+    expected = model.background_posterior(model.background_encoder(x) + tf.reshape(x, (3, -1)) @ basis)
+    np.testing.assert_allclose(model.encode(x)[1].mean(), expected.mean(), rtol=1e-5, atol=1e-6)
+    assert assert_model_config_round_trip(model, TARGET[:4]).background_encoder_basis is not None

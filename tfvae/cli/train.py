@@ -56,8 +56,11 @@ def add_arguments(parser):
                              "learns from background examples only (on mnist_on_grass it lowered the background "
                              "MSE and the salient ARI; docs/separation_benchmark.md)")
     parser.add_argument("--background-basis-start", type=int, default=0, metavar="EPOCH",
-                        help="with --background-basis: leave the basis out until this epoch, so that the salient "
-                             "space forms first")
+                        help="with --background-basis or --background-encoder-basis: leave the linear paths out "
+                             "until this epoch, so that the salient space forms first")
+    parser.add_argument("--background-encoder-basis", action="store_true",
+                        help="cvae: add x U to q(z|x)'s parameters, a linear background encoder that both groups "
+                             "train (with --background-basis: a linear background path on both sides)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
                                  "normal_predicted", "poisson", "negative_binomial"),
@@ -138,8 +141,12 @@ def build_model(args, input_shape):
     skipped = _skipped_networks(args)
     if args.model == "vae" and args.background_basis:
         raise SystemExit("tfvae train: --background-basis applies to --model cvae.")
-    if args.background_basis_start and not args.background_basis or args.background_basis_start < 0:
-        raise SystemExit("tfvae train: --background-basis-start needs --background-basis and an epoch >= 0.")
+    if args.model == "vae" and args.background_encoder_basis:
+        raise SystemExit("tfvae train: --background-encoder-basis applies to --model cvae.")
+    linear_paths = args.background_basis or args.background_encoder_basis
+    if args.background_basis_start and not linear_paths or args.background_basis_start < 0:
+        raise SystemExit("tfvae train: --background-basis-start needs --background-basis or "
+                         "--background-encoder-basis, and an epoch >= 0.")
     for flag, value in (("--cluster-weight", args.cluster_weight), ("--mixture-fit-epoch", args.mixture_fit_epoch is not None)):
         if value and (args.model == "vae" or args.salient_components < 2):
             raise SystemExit(f"tfvae train: {flag} needs --model cvae and --salient-components K > 1.")
@@ -163,6 +170,7 @@ def build_model(args, input_shape):
         salient_components=args.salient_components,
         linear_skip=skipped,
         background_basis=args.background_basis,
+        background_encoder_basis=args.background_encoder_basis,
         background_basis_start=args.background_basis_start * _steps_per_epoch(args),
         **common,
     )

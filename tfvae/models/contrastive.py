@@ -6,6 +6,7 @@ for a mixture salient prior.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfvae.layers.likelihoods import get_likelihood
@@ -97,9 +98,16 @@ class ContrastiveVAE(LatentVariableModel):
             data for fine textures a conv decoder blurs, which target examples use
             but cannot bend to draw their foreground. On mnist_on_grass (all ten
             digits) it lowered the background MSE and the salient ARI with it.
-        background_basis_start: int. Training step from which V learns. Before it V
-            gets no gradient and stays at its zero start, so `z V` adds nothing: the
-            salient space can form before the background path gets stronger.
+        background_encoder_basis: bool. Add `flatten(x) U` to q(z|x)'s parameters, a
+            linear map of the input (`BackgroundBasis` again) that both groups
+            train: with `background_basis`, the background path gets a linear
+            encoder as well as a linear decoder, as PCA has. On mnist_on_grass
+            (all ten digits, from epoch 4) it took the background MSE to 0.0149 and
+            the salient ARI to 0.096.
+        background_basis_start: int. Training step from which V and U learn. Before
+            it they get no gradient and stay at their zero start, so they add
+            nothing: the salient space can form before the background path gets
+            stronger.
         analytic_kl: bool or None. None: closed form when available (the salient
             KL under a mixture prior is always the Monte-Carlo estimate).
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
@@ -132,6 +140,7 @@ class ContrastiveVAE(LatentVariableModel):
         linear_skip=(),
         background_basis=False,
         background_basis_start=0,
+        background_encoder_basis=False,
         analytic_kl=None,
         **kwargs,
     ):
@@ -188,14 +197,22 @@ class ContrastiveVAE(LatentVariableModel):
         self.decoder_kind = decoder
         self.decoder = self._build_decoder()
         self.background_basis = None
-        if int(background_basis_start) < 0 or (background_basis_start and not background_basis):
+        if int(background_basis_start) < 0 or (
+            background_basis_start and not (background_basis or background_encoder_basis)
+        ):
             raise ValueError(
-                f"background_basis_start must be >= 0 and needs background_basis=True, got {background_basis_start}."
+                "background_basis_start must be >= 0 and needs background_basis or background_encoder_basis, "
+                f"got {background_basis_start}."
             )
         self.background_basis_start = int(background_basis_start)
         if background_basis:
             self.background_basis = BackgroundBasis(self.likelihood.params_size(), name="background_basis")
             self.background_basis.build((None, self.background_dim))
+        self.background_encoder_basis = None
+        if background_encoder_basis:
+            size = self.background_posterior.params_size()
+            self.background_encoder_basis = BackgroundBasis(size, name="background_encoder_basis")
+            self.background_encoder_basis.build((None, int(np.prod(self.data_shape))))
         if analytic_kl is None:
             q = self.salient_posterior(tf.zeros((1, self.salient_posterior.params_size())))
             analytic_kl = elbo_lib.has_analytic_kl(q, self._salient_normal)
@@ -242,8 +259,28 @@ class ContrastiveVAE(LatentVariableModel):
     def _posteriors(self, x, training=False):
         return (
             self.salient_posterior(self.salient_encoder(x, training=training)),
-            self.background_posterior(self.background_encoder(x, training=training)),
+            self.background_posterior(self._background_parameters(x, training)),
         )
+
+    def _background_parameters(self, x, training):
+        """q(z|x)'s parameters: the background encoder's, plus `flatten(x) U` with
+        `background_encoder_basis`."""
+        params = self.background_encoder(x, training=training)
+        if self.background_encoder_basis is not None:
+            flat = tf.reshape(x, (tf.shape(x)[0], -1))  # (B, prod(input_shape))
+            params = tf.cast(params, tf.float32) + self._linear_path(self.background_encoder_basis, flat, True)
+        return params
+
+    def _linear_path(self, layer, inputs, learn):
+        """`layer(inputs, learn)` of a `BackgroundBasis`, whose weights learn only from
+        step `background_basis_start` on. Before it they get no gradient, so they stay
+        at their zero start and add nothing, whatever the optimizer state of a loaded
+        model; the step is read in the graph (no retracing when it switches on)."""
+        out = layer(inputs, learn=learn)
+        if self.background_basis_start and learn and self.optimizer is not None:
+            learns = tf.cast(self.optimizer.iterations >= self.background_basis_start, out.dtype)
+            out = learns * out + (1.0 - learns) * layer(inputs, learn=False)
+        return out
 
     def decode(self, s, z, training=False):
         """Returns p(x|s, z); pass `s = 0` for the background alone."""
@@ -254,15 +291,7 @@ class ContrastiveVAE(LatentVariableModel):
         """The decoder's output on `(N, d_s + d_z)` latents, plus `z V` with a background basis."""
         params = self.decoder(sz, training=training)
         if self.background_basis is not None:
-            z = sz[:, self.salient_dim :]
-            linear = self.background_basis(z, learn=learn_basis)
-            if self.background_basis_start and learn_basis and self.optimizer is not None:
-                # V gets no gradient before the start step, so it stays at its zero
-                # start: z V adds nothing until then, whatever the optimizer state a
-                # loaded model has. The step is read in the graph: no retracing.
-                learns = tf.cast(self.optimizer.iterations >= self.background_basis_start, linear.dtype)
-                linear = learns * linear + (1.0 - learns) * self.background_basis(z, learn=False)
-            params += linear
+            params += self._linear_path(self.background_basis, sz[:, self.salient_dim :], learn_basis)
         return params
 
     def _decode_joint(self, training, learn_basis=True):
@@ -300,7 +329,7 @@ class ContrastiveVAE(LatentVariableModel):
 
     def _background_terms(self, x, seed, training):
         """ELBO terms of background examples: decoded with s = 0, no salient KL."""
-        q_z = self.background_posterior(self.background_encoder(x, training=training))
+        q_z = self.background_posterior(self._background_parameters(x, training))
         z = elbo_lib.sample_posterior(q_z, self.num_samples, seed)  # (S, B, d_z)
         s = tf.zeros(tf.concat([tf.shape(z)[:2], [self.salient_dim]], 0), z.dtype)
         rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training))
@@ -472,6 +501,7 @@ class ContrastiveVAE(LatentVariableModel):
             "linear_skip": list(self.linear_skip),
             "background_basis": self.background_basis is not None,
             "background_basis_start": self.background_basis_start,
+            "background_encoder_basis": self.background_encoder_basis is not None,
             "analytic_kl": self.analytic_kl,
         }
 
