@@ -3,7 +3,8 @@
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD,
 +Wasserstein, + background-swap invariance (absolute and relative; the relative one
-also with a background basis, `--background-basis`), with Normal
+also with a background basis, `--background-basis`, and with a linear background
+path on both sides from epoch 4), with Normal
 scales the decoder predicts per pixel, and with a mixture salient prior of one
 component per digit class; last,
 as a reference ceiling, a VAE with the salient dimension trained on the same digits
@@ -43,6 +44,11 @@ VARIANTS = (
     # The same with a linear background path learned from background examples only.
     ("ContrastiveVAE + relative invariance + background basis",
      ["--invariance-weight", "100", "--invariance-relative", "--background-basis"]),
+    # A linear background path on both sides (x U into q(z|x), z V into the decoder),
+    # learning from epoch 4 on, after the salient space has formed.
+    ("ContrastiveVAE + relative invariance + linear background path",
+     ["--invariance-weight", "100", "--invariance-relative", "--background-basis", "--background-encoder-basis",
+      "--background-basis-start", "4"]),
     # The decoder predicts a Normal scale for every pixel of every example.
     ("ContrastiveVAE + predicted pixel scales", ["--likelihood", "normal_predicted"]),
     # K: one mixture component per digit class of the setting.
