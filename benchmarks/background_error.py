@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 import pipelines
+from tfvae import metrics
 from tfvae.cli import run_folder
 
 
@@ -29,7 +30,7 @@ def background_errors(folder, background_crops=1000):
     error = (np.asarray(model.separate(target["x"])["background"]) - target["background"]) ** 2
     digit = np.abs(target["foreground"]) > 0.02
     grass = data.background["x"][:background_crops]
-    alone = float(np.mean((np.asarray(model.separate(grass)["background"]) - grass) ** 2))
+    alone = metrics.mse(model.separate(grass)["background"], grass)
     return float(error.mean()), float(error[digit].mean()), float(error[~digit].mean()), float(digit.mean()), alone
 
 

@@ -15,7 +15,6 @@ import os
 
 import keras
 import numpy as np
-from sklearn.metrics import silhouette_score
 
 import pipelines
 from tfvae import metrics
@@ -37,8 +36,8 @@ def grass_share(folder, digits_used, crops):
     share = metrics.within_group_share(means, digit[keep])
     labels = data.target["label"][:per_crop][:digits_used]
     per_crop_means = means.reshape(crops, len(labels), -1)  # [crop, digit]
-    one_crop = silhouette_score(per_crop_means[0], labels)
-    averaged = silhouette_score(per_crop_means.mean(0), labels)
+    one_crop = metrics.silhouette(per_crop_means[0], labels)
+    averaged = metrics.silhouette(per_crop_means.mean(0), labels)
     return share, one_crop, averaged
 
 

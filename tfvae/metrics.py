@@ -64,7 +64,7 @@ def mean_background_mse(train_background, test_background):
     return mse(np.broadcast_to(mean_crop, np.shape(test_background)), test_background)
 
 
-def pca_background_mse(train_background, test_targets, test_background, num_components):
+def pca_background_mse(train_background, test_targets, test_background, num_components, seed=0):
     """A linear reference for background MSE: PCA with `num_components` components
     fit on background-only examples, each test target projected onto them.
 
@@ -77,11 +77,13 @@ def pca_background_mse(train_background, test_targets, test_background, num_comp
         test_targets: array `(M, ...)` of target examples.
         test_background: array `(M, ...)`: the true background under each target.
         num_components: int, at most min(N, features).
+        seed: int. Seed of scikit-learn's randomized SVD (chosen for large inputs),
+            so that the reference is the same on every call.
     """
     from sklearn.decomposition import PCA
 
     flat = lambda a: np.asarray(a, "float64").reshape(len(a), -1)
-    pca = PCA(int(num_components)).fit(flat(train_background))
+    pca = PCA(int(num_components), random_state=seed).fit(flat(train_background))
     projected = pca.inverse_transform(pca.transform(flat(test_targets)))
     return mse(projected, flat(test_background))
 
