@@ -273,13 +273,15 @@ class ContrastiveVAE(LatentVariableModel):
 
     def _linear_path(self, layer, inputs, learn):
         """`layer(inputs, learn)` of a `BackgroundBasis`, whose weights learn only from
-        step `background_basis_start` on. Before it they get no gradient, so they stay
-        at their zero start and add nothing, whatever the optimizer state of a loaded
-        model; the step is read in the graph (no retracing when it switches on)."""
+        step `background_basis_start` on. Before it the path passes no gradient, so its
+        weights stay at their zero start and it adds nothing (nor would a gradient to
+        its inputs, through zero weights, be other than 0); the forward value is the
+        same at every step, whatever the optimizer state of a loaded model. The step
+        is read in the graph (no retracing when it switches on)."""
         out = layer(inputs, learn=learn)
         if self.background_basis_start and learn and self.optimizer is not None:
             learns = tf.cast(self.optimizer.iterations >= self.background_basis_start, out.dtype)
-            out = learns * out + (1.0 - learns) * layer(inputs, learn=False)
+            out = learns * out + (1.0 - learns) * tf.stop_gradient(out)
         return out
 
     def decode(self, s, z, training=False):

@@ -10,8 +10,11 @@ component (low H(C | S)), the components used equally (high H(C)).
 """
 
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from tfvae.models.replicas import global_batch
+
+tfd = tfp.distributions
 
 
 def component_log_responsibilities(means, prior):
@@ -29,12 +32,11 @@ def component_log_responsibilities(means, prior):
         A `(B, K)` tensor whose rows' exponentials sum to 1.
     """
     components = prior.components_distribution
-    loc = tf.stop_gradient(components.loc)  # (K, d)
-    scale = tf.stop_gradient(components.stddev())  # (K, d)
+    fixed = tfd.MultivariateNormalDiag(
+        loc=tf.stop_gradient(components.loc), scale_diag=tf.stop_gradient(components.stddev())
+    )  # batch (K,)
     logits = tf.stop_gradient(prior.mixture_distribution.logits_parameter())  # (K,)
-    z = (tf.cast(means, loc.dtype)[:, None, :] - loc[None]) / scale[None]  # (B, K, d)
-    log_density = -0.5 * tf.reduce_sum(tf.square(z), -1) - tf.reduce_sum(tf.math.log(scale), -1)  # (B, K), up to a constant
-    joint = log_density + tf.nn.log_softmax(logits)
+    joint = fixed.log_prob(tf.cast(means, fixed.dtype)[:, None, :]) + tf.nn.log_softmax(logits)  # (B, K)
     return joint - tf.reduce_logsumexp(joint, axis=-1, keepdims=True)
 
 
