@@ -124,12 +124,19 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     assert late.background_basis_start == 20  # epochs to steps
     both = train.build_model(parser.parse_args(["--background-encoder-basis", "--background-basis-start", "1"]), (28, 28, 1))
     assert both.background_encoder_basis is not None and both.background_basis is None
+    swapped = train.build_model(parser.parse_args(["--invariance-weight", "1", "--invariance-swap", "reconstruction"]), (28, 28, 1))
+    assert swapped.invariance_swap == "reconstruction" and model.invariance_swap == "target"
+    late_swap = train.build_model(parser.parse_args(["--invariance-weight", "1", "--invariance-swap", "reconstruction",
+                                                     "--invariance-swap-start", "2", "--epoch-size", "640"]), (28, 28, 1))
+    assert late_swap.invariance_swap_start == 20  # epochs to steps at batch 64
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
                            (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
                            (["--model", "vae", "--background-basis"], "applies to --model cvae"),
                            (["--background-basis-start", "2"], "--background-basis-start needs --background-basis"),
                            (["--model", "vae", "--background-encoder-basis"], "applies to --model cvae"),
+                           (["--invariance-swap", "reconstruction"], "--invariance-swap needs --model cvae and --invariance-weight"),
+                           (["--invariance-weight", "1", "--invariance-swap-start", "2"], "--invariance-swap-start needs"),
                            (["--cluster-weight", "1"], "--cluster-weight needs --model cvae and --salient-components"),
                            (["--mixture-fit-epoch", "2"], "--mixture-fit-epoch needs"),
                            (["--salient-components", "3", "--mixture-fit-epoch", "12"], r"in \[0, --epochs\)"),

@@ -112,10 +112,10 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
 @pytest.mark.parametrize("decoder, linear_skip", [("joint", ("decoder",)), ("additive", ("background_decoder",))])
 def test_contrastive_model_round_trips_and_saves(tmp_path, decoder, linear_skip):
     model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, invariance_relative=True,
-                   posterior="full", decoder=decoder, linear_skip=linear_skip, background_basis=decoder == "additive")
+                   invariance_swap="reconstruction", invariance_swap_start=7, posterior="full", decoder=decoder, linear_skip=linear_skip, background_basis=decoder == "additive")
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
-    assert clone.invariance_relative
+    assert clone.invariance_relative and (clone.invariance_swap, clone.invariance_swap_start) == ("reconstruction", 7)
     assert clone.decoder_kind == decoder and clone.linear_skip == linear_skip
     assert (clone.background_basis is not None) == (decoder == "additive")
     model.compile("adam")
@@ -154,16 +154,27 @@ def test_contrastive_batches_are_checked():
         ContrastiveVAE((8, 8, 1), 0, 2)
     with pytest.raises(ValueError, match="invariance_weight must be >= 0"):
         _model(invariance_weight=-1.0)
+    with pytest.raises(ValueError, match="invariance_swap must be one of"):
+        _model(invariance_weight=1.0, invariance_swap="crop")
+    with pytest.raises(ValueError, match="invariance_swap_start must be >= 0 and needs"):
+        _model(invariance_weight=1.0, invariance_swap_start=3)
 
 
-@pytest.mark.parametrize("relative", [False, True])
-def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative):
-    """Target i lies on background i mod B_b after its decoded background is removed."""
-    model = _model(invariance_weight=1.0, invariance_relative=relative, decoder="additive")
+@pytest.mark.parametrize("relative, swap, start", [(False, "target", 0), (True, "target", 0), (True, "reconstruction", 0),
+                                                    (True, "reconstruction", 5)])
+def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative, swap, start):
+    """Target i lies on background i mod B_b after its decoded background is removed;
+    `invariance_swap="reconstruction"` lays the decoded foreground alone on it, from
+    step `invariance_swap_start` on."""
+    model = _model(invariance_weight=1.0, invariance_relative=relative, invariance_swap=swap, invariance_swap_start=start,
+                   decoder="additive")
+    model.compile("adam")  # step 0
     terms = model._loss_terms(BATCH, training=False)
     target, background = BATCH["target"].numpy(), BATCH["background"].numpy()
     paired = background[np.arange(16) % 12]  # 16 targets, 12 backgrounds
-    swapped = target - model.separate(target)["background"] + paired
+    parts = model.separate(target)
+    source = target if swap == "target" or start > 0 else parts["reconstruction"]
+    swapped = source - parts["background"] + paired
     # The swap may leave the likelihood's support (here [0, 1]): the encoder takes it unchecked.
     means = model.salient_embedding(target)
     move = means - model._posteriors(tf.constant(swapped))[0].mean().numpy()
@@ -175,6 +186,12 @@ def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative):
         penalty = model._loss_terms(BATCH, training=True)["invariance"]
     assert all(g is None for g in tape.gradient(penalty, model.decoder.trainable_variables + model.background_encoder.trainable_variables))
     assert all(g is not None for g in tape.gradient(penalty, model.salient_encoder.trainable_variables))
+    if start:  # from the start step on, the reconstruction is swapped
+        model.optimizer.iterations.assign(start)
+        swapped = parts["reconstruction"] - parts["background"] + paired
+        move = means - model._posteriors(tf.constant(swapped))[0].mean().numpy()
+        np.testing.assert_allclose(model._loss_terms(BATCH, training=False)["invariance"], np.mean((move**2).sum(1)) / scale,
+                                   rtol=1e-4)
 
 
 def test_training_raises_salient_silhouette_without_background_leakage():

@@ -54,6 +54,11 @@ def test_background_swap_penalty_of_a_linear_encoder_has_closed_form():
     with_means = regularizers.background_swap_penalty(salient_mean, target, decoded, background, target_means=shifted)
     moved = np.array([1.0, 0.0]) - (background - decoded).reshape(4, 6) @ weights
     np.testing.assert_allclose(with_means, (moved**2).sum(1), rtol=1e-5)
+    # With a swap source r (a reconstruction), r - b goes onto x_b: the move is W^T (r - b + x_b - x_t).
+    source = rng.normal(size=(4, 3, 2)).astype("float32")
+    from_source = regularizers.background_swap_penalty(salient_mean, target, decoded, background, swap_source=source)
+    expected = (((source - decoded + background - target).reshape(4, 6) @ weights) ** 2).sum(1)
+    np.testing.assert_allclose(from_source, expected, rtol=1e-4)
     # The decoded background is held fixed: no gradient reaches it.
     decoded_t = tf.constant(decoded)
     with tf.GradientTape(persistent=True) as tape:

@@ -88,6 +88,13 @@ def add_arguments(parser):
     parser.add_argument("--invariance-relative", action="store_true",
                         help="cvae: divide the invariance penalty by the spread of the targets' salient means, "
                              "so that shrinking the salient space does not lower it")
+    parser.add_argument("--invariance-swap", choices=("target", "reconstruction"), default="target",
+                        help="cvae: what the invariance swap lays on a background example: the target minus its "
+                             "decoded background (target), or the decoded foreground alone (reconstruction), "
+                             "without the target's own background texture")
+    parser.add_argument("--invariance-swap-start", type=int, default=0, metavar="EPOCH",
+                        help="with --invariance-swap reconstruction: swap the target itself until this epoch (the "
+                             "decoded foreground is empty before the salient space forms)")
     parser.add_argument("--cluster-weight", type=float, default=0.0,
                         help="cvae with --salient-components K > 1: weight of H(C|S) - H(C), asking each target's "
                              "salient mean to lie confidently in one mixture component, the components used equally")
@@ -147,6 +154,10 @@ def build_model(args, input_shape):
     if args.background_basis_start and not linear_paths or args.background_basis_start < 0:
         raise SystemExit("tfvae train: --background-basis-start needs --background-basis or "
                          "--background-encoder-basis, and an epoch >= 0.")
+    if args.invariance_swap != "target" and not (args.model == "cvae" and args.invariance_weight > 0):
+        raise SystemExit("tfvae train: --invariance-swap needs --model cvae and --invariance-weight > 0.")
+    if args.invariance_swap_start and args.invariance_swap != "reconstruction" or args.invariance_swap_start < 0:
+        raise SystemExit("tfvae train: --invariance-swap-start needs --invariance-swap reconstruction, and an epoch >= 0.")
     for flag, value in (("--cluster-weight", args.cluster_weight), ("--mixture-fit-epoch", args.mixture_fit_epoch is not None)):
         if value and (args.model == "vae" or args.salient_components < 2):
             raise SystemExit(f"tfvae train: {flag} needs --model cvae and --salient-components K > 1.")
@@ -165,6 +176,8 @@ def build_model(args, input_shape):
         wasserstein_weight=args.wasserstein_weight,
         invariance_weight=args.invariance_weight,
         invariance_relative=args.invariance_relative,
+        invariance_swap=args.invariance_swap,
+        invariance_swap_start=args.invariance_swap_start * _steps_per_epoch(args),
         cluster_weight=args.cluster_weight,
         decoder=args.decoder,
         salient_components=args.salient_components,

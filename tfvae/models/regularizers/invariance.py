@@ -14,19 +14,22 @@ def swap_background(x_target, decoded_background, x_background):
     For targets made as foreground + background, removing the model's decoded
     background b = E[x | s = 0, z = E[z|x_t]] and adding a background example keeps
     the foreground and swaps the background for one the model has seen, so the
-    swapped target stays inside the data distribution. b is held fixed
-    (`stop_gradient`): the swap is an input, not a path for gradients.
+    swapped target stays inside the data distribution. `x_t - b` is held fixed
+    (`stop_gradient`): the swap is an input, not a path for gradients. Passing the
+    model's reconstruction E[x | s, z] as `x_target` swaps onto x_b the decoded
+    foreground alone, without the part of x_t the model does not reconstruct
+    (e.g. the fine texture of the target's own background).
 
     Args:
-        x_target: `(B, ...)` target examples.
+        x_target: `(B, ...)` target examples (or their reconstructions).
         decoded_background: `(B, ...)` the model's background of each target.
         x_background: `(B, ...)` background examples, one paired with each target.
 
     Returns:
         A `(B, ...)` tensor shaped like `x_target`.
     """
-    decoded_background = tf.stop_gradient(tf.cast(decoded_background, x_target.dtype))
-    return x_target - decoded_background + tf.cast(x_background, x_target.dtype)
+    foreground = tf.stop_gradient(x_target - tf.cast(decoded_background, x_target.dtype))
+    return foreground + tf.cast(x_background, x_target.dtype)
 
 
 def salient_spread(target_means):
@@ -46,11 +49,14 @@ def salient_spread(target_means):
 
 
 def background_swap_penalty(
-    salient_mean, x_target, decoded_background, x_background, target_means=None, relative=False
+    salient_mean, x_target, decoded_background, x_background, target_means=None, relative=False, swap_source=None
 ):
     """How far the salient means move when a target's background is swapped.
 
-    Per example, ||E[s|x_t] - E[s|x_t - b + x_b]||^2 (`swap_background`). The MMD
+    Per example, ||E[s|x_t] - E[s|x_t - b + x_b]||^2 (`swap_background`); with
+    `swap_source` r (the model's reconstruction of x_t), ||E[s|x_t] - E[s|r - b + x_b]||^2:
+    the decoded foreground laid on x_b, so that the swapped image keeps none of
+    x_t's own background texture that b does not model. The MMD
     and Wasserstein penalties act on background examples' s only; this one asks a
     target's s to ignore which background it lies on.
 
@@ -71,13 +77,16 @@ def background_swap_penalty(
         target_means: optional `(B, d_s)` E[s|x_t], when the caller has them (saves
             one encoder pass).
         relative: bool. Divide by the spread of the target means (see above).
+        swap_source: optional `(B, ...)` image whose background is swapped in place
+            of `x_target` (held fixed).
 
     Returns:
         A `(B,)` tensor.
     """
     if target_means is None:
         target_means = salient_mean(x_target)
-    swapped = salient_mean(swap_background(x_target, decoded_background, x_background))  # (B, d_s)
+    source = x_target if swap_source is None else tf.cast(swap_source, x_target.dtype)
+    swapped = salient_mean(swap_background(source, decoded_background, x_background))  # (B, d_s)
     moves = tf.reduce_sum(tf.square(tf.cast(target_means, tf.float32) - tf.cast(swapped, tf.float32)), axis=-1)
     if relative:
         moves /= salient_spread(target_means) + _SPREAD_FLOOR
