@@ -49,6 +49,11 @@ VARIANTS = (
     ("ContrastiveVAE + relative invariance + linear background path",
      ["--invariance-weight", "100", "--invariance-relative", "--background-basis", "--background-encoder-basis",
       "--background-basis-start", "4"]),
+    # The relative row with a probabilistic PCA of what the decoder leaves out of
+    # background examples, fitted after training (B components: the background
+    # dimension); it changes the background only, not the embeddings or the foreground.
+    ("ContrastiveVAE + relative invariance + residual texture",
+     ["--invariance-weight", "100", "--invariance-relative", "--residual-components", "B"]),
     # The decoder predicts a Normal scale for every pixel of every example.
     ("ContrastiveVAE + predicted pixel scales", ["--likelihood", "normal_predicted"]),
     # K: one mixture component per digit class of the setting.
@@ -110,7 +115,7 @@ def run_setting(digits, salient_dim, background_dim, epoch_size, args):
     ]
     classes = 10 if chosen is None else len(chosen)  # the mixture row's K
     for name, flags in variants:
-        placeholders = {None: args.mmd_weight, "K": str(classes), "S": str(salient_dim)}
+        placeholders = {None: args.mmd_weight, "K": str(classes), "S": str(salient_dim), "B": str(background_dim)}
         flags = [placeholders.get(f, f) for f in flags]
         out = os.path.join(args.runs, f"{tag}-{name.split()[0].lower()}-{'-'.join(flags) or 'plain'}".replace("--", ""))
         base = ["train", "--digits", digits, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", out,

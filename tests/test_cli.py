@@ -1,9 +1,11 @@
 """The `tfvae` command line."""
 
+import argparse
 import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tfvae.cli.main import main
@@ -29,13 +31,12 @@ def test_train_contrastive_on_tabular_data(tmp_path):
     out = tmp_path / "run"
     args = ["train", "--dataset", "synthetic", "--architecture", "mlp", "--background-dim", "12", "--epochs", "2", "--epoch-size", "400", "--hidden-units", "16"]
     clusters = ["--salient-components", "3", "--mixture-fit-epoch", "1", "--cluster-weight", "1"]
-    assert main(args + ["--tc-weight", "1", "--mmd-weight", "1", *clusters, "--out", str(out)]) == 0
+    assert main(args + ["--tc-weight", "1", "--mmd-weight", "1", *clusters, "--residual-components", "3", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_background_silhouette", "test_salient_ari", "test_target_elbo"} <= set(metrics)
     assert not (out / "separation.png").exists()  # no images to show
     # The mixture prior was refitted at epoch 1: its means left their seeded start.
     import keras
-    import numpy as np
 
     from tfvae.cli import report
     from tfvae.layers import MixturePrior
@@ -44,6 +45,8 @@ def test_train_contrastive_on_tabular_data(tmp_path):
     start = MixturePrior(2, 3, seed=0).loc.numpy()
     assert np.abs(trained.salient_mixture.loc.numpy() - start).max() > 0.5
     assert "cluster" in report.read_history(out / "history.csv")
+    # The residual texture was fitted after training and saved with the model.
+    assert trained.residual_texture.components == 3 and trained.residual_texture.gain.numpy().min() > 0
 
 
 def test_contrastive_model_needs_a_background_set(tmp_path):
@@ -52,8 +55,6 @@ def test_contrastive_model_needs_a_background_set(tmp_path):
 
 
 def test_verbose_flag_picks_the_keras_output(monkeypatch):
-    import argparse
-
     from tfvae.cli import train
 
     parser = argparse.ArgumentParser()
@@ -91,8 +92,6 @@ def test_composites_is_fresh_or_a_positive_int(value, capsys):
 
 
 def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_architecture():
-    import argparse
-
     from tfvae.cli import train
 
     parser = argparse.ArgumentParser()
@@ -129,12 +128,14 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     late_swap = train.build_model(parser.parse_args(["--invariance-weight", "1", "--invariance-swap", "reconstruction",
                                                      "--invariance-swap-start", "2", "--epoch-size", "640"]), (28, 28, 1))
     assert late_swap.invariance_swap_start == 20  # epochs to steps at batch 64
+    assert train.build_model(parser.parse_args(["--residual-components", "8"]), (28, 28, 1)).residual_texture.components == 8
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
                            (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
                            (["--model", "vae", "--background-basis"], "applies to --model cvae"),
                            (["--background-basis-start", "2"], "--background-basis-start needs --background-basis"),
                            (["--model", "vae", "--background-encoder-basis"], "applies to --model cvae"),
+                           (["--model", "vae", "--residual-components", "4"], "--residual-components applies to --model cvae"),
                            (["--invariance-swap", "reconstruction"], "--invariance-swap needs --model cvae and --invariance-weight"),
                            (["--invariance-weight", "1", "--invariance-swap-start", "2"], "--invariance-swap-start needs"),
                            (["--cluster-weight", "1"], "--cluster-weight needs --model cvae and --salient-components"),
@@ -147,3 +148,19 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     for wrong in (["--architecture", "mlp", "--filters", "8"], ["--hidden-units", "16"]):
         with pytest.raises(SystemExit, match="applies to --architecture"):
             train.build_model(parser.parse_args(wrong), (28, 28, 1))
+
+
+def test_residual_texture_fits_to_the_training_background_examples():
+    from types import SimpleNamespace
+
+    from tfvae.cli import train
+
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)
+    fixed = SimpleNamespace(background={"x": np.zeros((7, 28, 28, 1), "float32")})
+    assert train.texture_examples(parser.parse_args(["--composites", "3"]), fixed) is fixed.background["x"]
+    args = parser.parse_args(["--composites", "fresh", "--digits", "0,1"])
+    args.digits = (0, 1)
+    drawn = train.texture_examples(args, fixed, count=50)  # from the fresh training stream: grass crops
+    assert drawn.shape == (50, 28, 28, 1) and 0 <= drawn.min() and drawn.max() <= 1 and drawn.std() > 0.05
+    assert not np.array_equal(drawn[0], drawn[1])

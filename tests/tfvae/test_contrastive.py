@@ -74,6 +74,41 @@ def test_separate_is_consistent_with_decode():
     np.testing.assert_allclose(model.background_embedding(TARGET[:5]), q_z.mean(), rtol=1e-6)
 
 
+def test_residual_texture_adds_the_fitted_texture_to_the_background_and_keeps_the_foreground(tmp_path):
+    model = _model(decoder="additive")
+    model.compile("adam")
+    model.fit(tf.data.Dataset.from_tensors(BATCH).repeat(3), epochs=1, verbose=0)
+    plain = model.separate(TARGET[:40])
+    textured = model.with_residual_texture(4)
+    before = textured.separate(TARGET[:40])  # same weights, texture not fitted yet: no change
+    for key in plain:
+        np.testing.assert_allclose(before[key], plain[key], rtol=1e-5, atol=1e-6)
+    # Fitted to background examples' residuals x_b - E[x | s = 0, z].
+    untextured = model.separate(BACKGROUND)["background"]
+    noise = textured.fit_residual_texture(BACKGROUND)
+    assert 0 < noise < np.var(BACKGROUND - untextured)
+    out = textured.separate(TARGET[:40])
+    np.testing.assert_allclose(out["foreground"], plain["foreground"], atol=1e-6)  # the foreground is unchanged
+    texture = textured.residual_texture(tf.constant(TARGET[:40] - plain["reconstruction"])).numpy()
+    assert np.abs(texture).max() > 1e-3
+    np.testing.assert_allclose(out["background"], plain["background"] + texture, atol=1e-5)
+    np.testing.assert_allclose(out["reconstruction"], plain["reconstruction"] + texture, atol=1e-5)
+    # On the background examples it was fitted to, the texture lowers the error.
+    fitted = textured.separate(BACKGROUND)["background"]
+    assert np.mean((fitted - BACKGROUND) ** 2) < 0.9 * np.mean((untextured - BACKGROUND) ** 2)
+    # The fitted texture is saved with the model; the embeddings and the ELBO do not use it.
+    textured.save(tmp_path / "t.keras")
+    loaded = keras.models.load_model(tmp_path / "t.keras")
+    np.testing.assert_allclose(loaded.separate(TARGET[:40])["background"], out["background"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(textured.salient_embedding(TARGET[:40]), model.salient_embedding(TARGET[:40]), rtol=1e-5)
+    np.testing.assert_allclose(textured.elbo(TARGET[:8], seed=1), model.elbo(TARGET[:8], seed=1), rtol=1e-5)
+    assert loaded.residual_texture.components == 4 and model.residual_texture is None
+    with pytest.raises(ValueError, match="needs a model built with residual_components > 0"):
+        model.fit_residual_texture(BACKGROUND)
+    with pytest.raises(ValueError, match="residual_components must be >= 0"):
+        _model(residual_components=-1)
+
+
 @pytest.mark.parametrize("name, weight", [("mmd", 3.0), ("wasserstein", 2.0), ("tc", 5.0), ("invariance", 4.0)])
 def test_each_regularizer_changes_the_loss_and_vanishes_at_weight_zero(name, weight):
     plain = _model()

@@ -98,3 +98,42 @@ def test_background_basis_is_linear_and_learn_false_stops_its_gradient():
     assert assert_layer_config_round_trip(layer).size == 5
     with pytest.raises(ValueError, match="size"):
         BackgroundBasis(0)
+
+
+def test_residual_texture_is_the_ppca_posterior_mean_of_its_fit():
+    """Tipping & Bishop: W E[u|r] = U_k diag((lambda - sigma^2) / lambda) U_k^T (r - mu) + mu,
+    U_k, lambda the top-k eigenpairs of the sample covariance, sigma^2 the mean of the rest."""
+    from helpers import assert_layer_config_round_trip
+
+    from tfvae.networks import ResidualTexture
+
+    rng = np.random.default_rng(0)
+    size, k = 12, 3
+    mixing = rng.normal(size=(k, size)) * np.array([[3.0], [2.0], [1.5]])
+    residuals = rng.normal(size=(2000, k)) @ mixing + 0.3 * rng.normal(size=(2000, size)) + 0.5
+    layer = ResidualTexture(size, k)
+    layer.build()
+    probe = rng.normal(size=(5, 3, 4)).astype("float32")  # any shape with `size` values
+    np.testing.assert_array_equal(layer(probe), np.zeros_like(probe))  # 0 before fit
+    noise = layer.fit(residuals.reshape(2000, 3, 4))
+    values, vectors = np.linalg.eigh(np.cov(residuals, rowvar=False))
+    values, vectors = values[::-1], vectors[:, ::-1]
+    np.testing.assert_allclose(noise, values[k:].mean(), rtol=1e-6)
+    np.testing.assert_allclose(noise, 0.09, rtol=0.15)  # the generating 0.3^2
+    gain = (values[:k] - noise) / values[:k]
+    mean = residuals.mean(0)
+    expected = mean + ((probe.reshape(5, size) - mean) @ vectors[:, :k] * gain) @ vectors[:, :k].T
+    np.testing.assert_allclose(layer(probe), expected.reshape(5, 3, 4), rtol=1e-4, atol=1e-5)
+    # A residual along a principal direction is shrunk by its gain; one across them gives the mean.
+    along = (mean + vectors[:, 0]).astype("float32")[None]
+    np.testing.assert_allclose(layer(along)[0], mean + gain[0] * vectors[:, 0], rtol=1e-4, atol=1e-5)
+    across = (mean + vectors[:, -1]).astype("float32")[None]
+    np.testing.assert_allclose(layer(across)[0], mean, atol=1e-4)
+    assert assert_layer_config_round_trip(layer).components == k
+    for bad in (0, size):
+        with pytest.raises(ValueError, match="components must lie in"):
+            ResidualTexture(size, bad)
+    with pytest.raises(ValueError, match="needs more than 3 residuals of 12 values"):
+        layer.fit(residuals[:, :10])
+    with pytest.raises(ValueError, match="needs more than 3 residuals"):
+        layer.fit(residuals[:3])

@@ -10,6 +10,8 @@ import datetime
 import json
 import os
 
+import numpy as np
+
 from tfvae.cli import data as cli_data
 from tfvae.cli import report, run_folder
 from tfvae.distribute import is_chief, choose_strategy, fit_distributed
@@ -17,6 +19,8 @@ from tfvae.distribute import is_chief, choose_strategy, fit_distributed
 
 #: Flags whose default changed, with the value runs recorded without the flag used.
 FORMER_DEFAULTS = {"decoder": "joint", "composites": 1}
+#: Background examples `--residual-components` fits to, from a fresh training stream.
+TEXTURE_EXAMPLES = 10000
 
 
 def _units(text):
@@ -95,6 +99,10 @@ def add_arguments(parser):
     parser.add_argument("--invariance-swap-start", type=int, default=0, metavar="EPOCH",
                         help="with --invariance-swap reconstruction: swap the target itself until this epoch (the "
                              "decoded foreground is empty before the salient space forms)")
+    parser.add_argument("--residual-components", type=int, default=0, metavar="K",
+                        help="cvae: after training, fit a probabilistic PCA with K components to what the decoder "
+                             "leaves out of background examples (fine texture), which `separate` adds to the "
+                             "background; training and the embeddings do not use it (0: none)")
     parser.add_argument("--cluster-weight", type=float, default=0.0,
                         help="cvae with --salient-components K > 1: weight of H(C|S) - H(C), asking each target's "
                              "salient mean to lie confidently in one mixture component, the components used equally")
@@ -165,6 +173,8 @@ def build_model(args, input_shape):
         raise SystemExit(f"tfvae train: --mixture-fit-epoch must lie in [0, --epochs), got {args.mixture_fit_epoch}.")
     if args.mixture_fit_epoch is not None and args.strategy == "multiworker":
         raise SystemExit("tfvae train: --mixture-fit-epoch is a model.fit callback; the multiworker loop has none.")
+    if args.residual_components and args.model == "vae" or args.residual_components < 0:
+        raise SystemExit("tfvae train: --residual-components applies to --model cvae, and K >= 0.")
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
     return tfvae.ContrastiveVAE(
@@ -184,6 +194,7 @@ def build_model(args, input_shape):
         linear_skip=skipped,
         background_basis=args.background_basis,
         background_encoder_basis=args.background_encoder_basis,
+        residual_components=args.residual_components,
         background_basis_start=args.background_basis_start * _steps_per_epoch(args),
         **common,
     )
@@ -284,6 +295,15 @@ def _callbacks(args, model, train, test, out):
         keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
         keras.callbacks.CSVLogger(os.path.join(out, run_folder.HISTORY_FILE), append=True),
     ]
+
+
+def texture_examples(args, train, count=TEXTURE_EXAMPLES):
+    """Background examples for `fit_residual_texture`: `count` from the fresh
+    training stream (`--composites fresh`), else the training split's background set."""
+    if not _fresh(args):
+        return train.background["x"]
+    stream = cli_data.fresh_pairs(args.dataset, args.digits, args.seed).map(lambda p: p["background"])
+    return np.stack(list(stream.take(count).as_numpy_iterator()))
 
 
 def _fit(args, model, train, test, out):
@@ -388,6 +408,9 @@ def run(args):
             return None  # the chief writes the run folder
     else:
         _fit(args, model, train, test, out)
+    if getattr(model, "residual_texture", None) is not None:
+        noise = model.fit_residual_texture(texture_examples(args, train), seed=args.seed)
+        print(f"residual texture: {args.residual_components} components, noise variance {noise:.3g} per value")
     model.save(os.path.join(out, run_folder.MODEL_FILE))
     metrics = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, **report.evaluate(model, train, test, args.seed)}
     with open(os.path.join(out, "metrics.json"), "w") as f:

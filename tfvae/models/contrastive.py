@@ -19,6 +19,7 @@ from tfvae.models.batches import unpack_pair, unpack_x
 from tfvae.models.replicas import paired_rows
 from tfvae.networks.additive import AdditiveDecoder
 from tfvae.networks.background_basis import BackgroundBasis
+from tfvae.networks.residual_texture import ResidualTexture
 
 DECODERS = ("joint", "additive")
 INVARIANCE_SWAPS = ("target", "reconstruction")
@@ -121,6 +122,12 @@ class ContrastiveVAE(LatentVariableModel):
             it they get no gradient and stay at their zero start, so they add
             nothing: the salient space can form before the background path gets
             stronger.
+        residual_components: int. 0: none; k > 0: a `tfvae.networks.ResidualTexture`,
+            a probabilistic PCA with k components of what the decoder leaves out of
+            background examples, which `fit_residual_texture` fits after training
+            and `separate` adds to the reconstruction and the background (the
+            foreground is unchanged). Training, the ELBO and the embeddings do not
+            use it.
         analytic_kl: bool or None. None: closed form when available (the salient
             KL under a mixture prior is always the Monte-Carlo estimate).
         **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
@@ -156,6 +163,7 @@ class ContrastiveVAE(LatentVariableModel):
         background_basis=False,
         background_basis_start=0,
         background_encoder_basis=False,
+        residual_components=0,
         analytic_kl=None,
         **kwargs,
     ):
@@ -236,6 +244,13 @@ class ContrastiveVAE(LatentVariableModel):
             size = self.background_posterior.params_size()
             self.background_encoder_basis = BackgroundBasis(size, name="background_encoder_basis")
             self.background_encoder_basis.build((None, int(np.prod(self.data_shape))))
+        self.residual_texture = None
+        if int(residual_components) < 0:
+            raise ValueError(f"residual_components must be >= 0, got {residual_components}.")
+        if residual_components:
+            size = int(np.prod(self.data_shape))
+            self.residual_texture = ResidualTexture(size, int(residual_components), name="residual_texture")
+            self.residual_texture.build()
         if analytic_kl is None:
             q = self.salient_posterior(tf.zeros((1, self.salient_posterior.params_size())))
             analytic_kl = elbo_lib.has_analytic_kl(q, self._salient_normal)
@@ -486,7 +501,9 @@ class ContrastiveVAE(LatentVariableModel):
         Returns:
             Dict of numpy arrays: `"reconstruction"` (mean of p(x|s, z) at the
             posterior means), `"background"` (mean of p(x|0, z)) and `"foreground"`
-            (reconstruction - background).
+            (reconstruction - background). With a fitted residual texture, its
+            posterior mean for the residual x - reconstruction is added to both
+            the reconstruction and the background.
         """
         split = lambda xb, _: self._separate_batch(xb)
         return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
@@ -497,7 +514,51 @@ class ContrastiveVAE(LatentVariableModel):
         s, z = q_s.mean(), q_z.mean()
         reconstruction = self.decode(s, z).mean()
         background = self.decode(tf.zeros_like(s), z).mean()
-        return {"reconstruction": reconstruction, "background": background, "foreground": reconstruction - background}
+        foreground = reconstruction - background
+        if self.residual_texture is not None:
+            texture = self.residual_texture(tf.cast(x, reconstruction.dtype) - reconstruction)
+            reconstruction, background = reconstruction + texture, background + texture
+        return {"reconstruction": reconstruction, "background": background, "foreground": foreground}
+
+    def with_residual_texture(self, components):
+        """A copy of this model (same weights) with an unfitted residual texture of
+        `components` directions, for a model trained without one."""
+        copy = type(self).from_config({**self.get_config(), "residual_components": int(components)})
+        skip = lambda model: {id(v) for v in model.residual_texture.weights} if model.residual_texture else set()
+        source = [v for v in self.weights if id(v) not in skip(self)]
+        target = [v for v in copy.weights if id(v) not in skip(copy)]
+        for old, new in zip(source, target, strict=True):  # the same layers, built in the same order
+            new.assign(old)
+        return copy
+
+    def fit_residual_texture(self, x_background, batch_size=256, seed=0):
+        """Fits the residual texture to background examples, after training.
+
+        The residuals are x_b - E[x | s = 0, z = E[z|x_b]], what the decoder leaves out
+        of background examples as they are decoded in training (s = 0).
+
+        Args:
+            x_background: background examples, an array `(N, *input_shape)` or a
+                batched `tf.data.Dataset` (N > `residual_components`).
+            batch_size: int. Batch size of the encoder and decoder passes.
+            seed: int. Seed of the randomized SVD (large inputs).
+
+        Returns:
+            The PPCA noise variance sigma^2, the residual variance per value left
+            outside the k directions.
+
+        Raises:
+            ValueError: the model has no residual texture (`residual_components=0`).
+        """
+        if self.residual_texture is None:
+            raise ValueError("fit_residual_texture needs a model built with residual_components > 0.")
+
+        def residual(xb, _):
+            z = self._posteriors(xb)[1].mean()
+            background = self.decode(tf.zeros((tf.shape(z)[0], self.salient_dim)), z).mean()
+            return tf.cast(xb, background.dtype) - background
+
+        return self.residual_texture.fit(self._per_batch(x_background, batch_size, residual, None).numpy(), seed=seed)
 
     def elbo(self, x, num_samples=None, seed=None, batch_size=256):
         """Per-example target ELBO with both latents, `(N,)` nats (beta not applied)."""
@@ -535,6 +596,7 @@ class ContrastiveVAE(LatentVariableModel):
             "background_basis": self.background_basis is not None,
             "background_basis_start": self.background_basis_start,
             "background_encoder_basis": self.background_encoder_basis is not None,
+            "residual_components": 0 if self.residual_texture is None else self.residual_texture.components,
             "analytic_kl": self.analytic_kl,
         }
 
