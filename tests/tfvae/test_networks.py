@@ -118,7 +118,7 @@ def test_residual_texture_is_the_ppca_posterior_mean_of_its_fit():
     noise = layer.fit(residuals.reshape(2000, 3, 4))
     values, vectors = np.linalg.eigh(np.cov(residuals, rowvar=False))
     values, vectors = values[::-1], vectors[:, ::-1]
-    np.testing.assert_allclose(noise, values[k:].mean(), rtol=1e-6)
+    np.testing.assert_allclose(noise, values[k:].mean(), rtol=1e-4)  # fitted in float32
     np.testing.assert_allclose(noise, 0.09, rtol=0.15)  # the generating 0.3^2
     gain = (values[:k] - noise) / values[:k]
     mean = residuals.mean(0)

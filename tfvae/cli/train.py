@@ -303,7 +303,7 @@ def texture_examples(args, train, count=TEXTURE_EXAMPLES):
     if not _fresh(args):
         return train.background["x"]
     stream = cli_data.fresh_pairs(args.dataset, args.digits, args.seed).map(lambda p: p["background"])
-    return np.stack(list(stream.take(count).as_numpy_iterator()))
+    return np.concatenate(list(stream.take(count).batch(1000).as_numpy_iterator()))
 
 
 def _fit(args, model, train, test, out):

@@ -61,7 +61,7 @@ class ResidualTexture(keras.layers.Layer):
         """
         from sklearn.decomposition import PCA
 
-        flat = np.asarray(residuals, "float64").reshape(len(residuals), -1)
+        flat = np.asarray(residuals, "float32").reshape(len(residuals), -1)  # (N, size), held in memory
         if flat.shape[1] != self.size or len(flat) <= self.components:
             raise ValueError(
                 f"ResidualTexture.fit: needs more than {self.components} residuals of {self.size} values, got {flat.shape}."
