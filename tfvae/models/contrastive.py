@@ -317,10 +317,18 @@ class ContrastiveVAE(LatentVariableModel):
         same at every step, whatever the optimizer state of a loaded model. The step
         is read in the graph (no retracing when it switches on)."""
         out = layer(inputs, learn=learn)
-        if self.background_basis_start and learn and self.optimizer is not None:
-            learns = tf.cast(self.optimizer.iterations >= self.background_basis_start, out.dtype)
+        started = self._reached(self.background_basis_start) if learn else None
+        if started is not None:
+            learns = tf.cast(started, out.dtype)
             out = learns * out + (1.0 - learns) * tf.stop_gradient(out)
         return out
+
+    def _reached(self, step):
+        """Whether training has reached `step`, a boolean tensor read in the graph (no
+        retracing when it turns true); None when it always has (step 0, or no optimizer)."""
+        if not step or self.optimizer is None:
+            return None
+        return self.optimizer.iterations >= step
 
     def decode(self, s, z, training=False):
         """Returns p(x|s, z); pass `s = 0` for the background alone."""
@@ -415,9 +423,10 @@ class ContrastiveVAE(LatentVariableModel):
             decoded_background = self.decode(tf.zeros_like(q_s.mean()), q_z.mean(), training).mean()  # (B_t, ...)
             source = None
             if self.invariance_swap == "reconstruction":
-                source = tf.cast(self.decode(q_s.mean(), q_z.mean(), training).mean(), x_t.dtype)  # (B_t, ...) E[x|s,z]
-                if self.invariance_swap_start and self.optimizer is not None:
-                    source = tf.where(self.optimizer.iterations >= self.invariance_swap_start, source, x_t)
+                reconstruction = lambda: tf.cast(self.decode(q_s.mean(), q_z.mean(), training).mean(), x_t.dtype)
+                started = self._reached(self.invariance_swap_start)
+                # Before the start step the target itself, and no decoder pass for E[x|s,z].
+                source = reconstruction() if started is None else tf.cond(started, reconstruction, lambda: x_t)
             # Target i of the global batch gets background i mod B_b, whatever the replicas.
             paired = paired_rows(x_b, tf.shape(x_t)[0])  # (B_t, ...)
             penalty = regularizers.background_swap_penalty(
