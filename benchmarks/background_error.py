@@ -21,17 +21,25 @@ from tfvae.cli import run_folder
 
 
 def background_errors(folder, background_crops=1000):
-    """`(target MSE, under the digit, elsewhere, digit share of pixels, grass alone)`."""
+    """`model_background_errors` of a run folder's model on its test split."""
     flags = run_folder.load_flags(folder, "background_error")
     digits = None if flags.digits is None else tuple(flags.digits)
     data = pipelines.mnist_on_grass("test", digits=digits, seed=flags.seed)
     model = keras.saving.load_model(os.path.join(folder, run_folder.MODEL_FILE))
+    return model_background_errors(model, data, background_crops)[:5]
+
+
+def model_background_errors(model, data, background_crops=1000):
+    """`(target MSE, under the digit, elsewhere, digit share of pixels, grass alone,
+    foreground correlation)` of `model` on a test split `data`."""
     target = data.target
-    error = (np.asarray(model.separate(target["x"])["background"]) - target["background"]) ** 2
+    parts = model.separate(target["x"])
+    error = (np.asarray(parts["background"]) - target["background"]) ** 2
     digit = np.abs(target["foreground"]) > 0.02
     grass = data.background["x"][:background_crops]
     alone = metrics.mse(model.separate(grass)["background"], grass)
-    return float(error.mean()), float(error[digit].mean()), float(error[~digit].mean()), float(digit.mean()), alone
+    corr = metrics.correlation(parts["foreground"], target["foreground"])
+    return float(error.mean()), float(error[digit].mean()), float(error[~digit].mean()), float(digit.mean()), alone, corr
 
 
 def main():

@@ -15,25 +15,11 @@ import argparse
 import os
 
 import keras
-import numpy as np
+from background_error import model_background_errors  # benchmarks/, run as a script
 
-import pipelines
-from tfvae import metrics
 from tfvae.cli import data as cli_data
 from tfvae.cli import run_folder
 from tfvae.cli import train as cli_train
-
-
-def texture_scores(model, test, background_crops=1000):
-    """`(background MSE, under the digit, elsewhere, grass alone, foreground correlation)`."""
-    target = test.target
-    parts = model.separate(target["x"])
-    error = (parts["background"] - target["background"]) ** 2
-    digit = np.abs(target["foreground"]) > 0.02
-    grass = test.background["x"][:background_crops]
-    alone = metrics.mse(model.separate(grass)["background"], grass)
-    corr = metrics.correlation(parts["foreground"], target["foreground"])
-    return float(error.mean()), float(error[digit].mean()), float(error[~digit].mean()), alone, corr
 
 
 def main():
@@ -54,7 +40,8 @@ def main():
                 examples = cli_train.texture_examples(flags, train) if examples is None else examples
                 model = trained.with_residual_texture(k)
                 model.fit_residual_texture(examples, seed=flags.seed)
-            scores = texture_scores(model, test)
+            total, under, elsewhere, _, alone, corr = model_background_errors(model, test)
+            scores = (total, under, elsewhere, alone, corr)
             print(f"| {folder} | {k} | " + " | ".join(f"{v:.4f}" for v in scores) + " |", flush=True)
 
 
