@@ -21,31 +21,32 @@ import keras
 import pipelines, tfvae
 from tfvae.distribute import choose_strategy, fit_distributed
 
-kind, out, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out, workers = sys.argv[1], int(sys.argv[2])
 GLOBAL_BATCH, STEPS, EPOCHS = %d, %d, %d
-strategy = choose_strategy("multiworker" if workers > 1 else "none")
-if kind == "vae":
-    data = pipelines.digits_8x8("train")[0][: GLOBAL_BATCH * STEPS]
-    build = lambda: tfvae.VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, seed=0)
-else:
-    d = pipelines.synthetic_subgroups(num_per_group=16, num_background=64, seed=0)
-    data = {"target": d.target["x"], "background": d.background["x"]}
-    build = lambda: tfvae.ContrastiveVAE((30,), 2, 3, likelihood="normal", network_kwargs={"hidden_units": (16,)}, seed=0)
+strategy = choose_strategy("multiworker" if workers > 1 else "none")  # one per process, for both models
+d = pipelines.synthetic_subgroups(num_per_group=16, num_background=64, seed=0)
+CASES = {
+    "vae": (pipelines.digits_8x8("train")[0][: GLOBAL_BATCH * STEPS],
+            lambda: tfvae.VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, seed=0)),
+    "cvae": ({"target": d.target["x"], "background": d.background["x"]},
+             lambda: tfvae.ContrastiveVAE((30,), 2, 3, likelihood="normal", network_kwargs={"hidden_units": (16,)}, seed=0)),
+}
 
-def dataset_fn(context):
-    # Every worker reads the same global batches and keeps its replica's rows.
-    local = context.get_per_replica_batch_size(GLOBAL_BATCH)
-    start = context.input_pipeline_id * local
-    ds = tf.data.Dataset.from_tensor_slices(data).batch(GLOBAL_BATCH).repeat()
-    return ds.map(lambda b: tf.nest.map_structure(lambda t: t[start : start + local], b))
+for kind, (data, build) in CASES.items():
+    def dataset_fn(context, data=data):
+        # Every worker reads the same global batches and keeps its replica's rows.
+        local = context.get_per_replica_batch_size(GLOBAL_BATCH)
+        start = context.input_pipeline_id * local
+        ds = tf.data.Dataset.from_tensor_slices(data).batch(GLOBAL_BATCH).repeat()
+        return ds.map(lambda b: tf.nest.map_structure(lambda t: t[start : start + local], b))
 
-keras.utils.set_random_seed(0)
-with strategy.scope():
-    model = build()
-    model.compile(keras.optimizers.Adam(1e-2))
-history = fit_distributed(model, dataset_fn, epochs=EPOCHS, steps_per_epoch=STEPS, strategy=strategy)
-np.savez(out, *model.get_weights())
-print("HISTORY", json.dumps(history))
+    keras.utils.set_random_seed(0)
+    with strategy.scope():
+        model = build()
+        model.compile(keras.optimizers.Adam(1e-2))
+    history = fit_distributed(model, dataset_fn, epochs=EPOCHS, steps_per_epoch=STEPS, strategy=strategy)
+    np.savez(f"{out}-{kind}.npz", *model.get_weights())
+    print("HISTORY", kind, json.dumps(history))
 """ % (GLOBAL_BATCH, STEPS, EPOCHS)
 
 
@@ -92,18 +93,27 @@ def _weights(path):
         return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
 
 
-@pytest.mark.parametrize("kind", ["vae", "cvae"])
-def test_two_workers_match_one_process(kind, tmp_path):
-    processes = _start_workers(lambda i: ["-c", SCRIPT, kind, str(tmp_path / f"worker{i}.npz"), "2"])
+@pytest.fixture(scope="module")
+def worker_runs(tmp_path_factory):
+    """Both models trained by 2 workers and by 1 process: (directory, {kind: worker 0's history})."""
+    tmp_path = tmp_path_factory.mktemp("multiworker")
+    processes = _start_workers(lambda i: ["-c", SCRIPT, str(tmp_path / f"worker{i}"), "2"])
     env = {**{k: v for k, v in os.environ.items() if k != "TF_CONFIG"}, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    single = subprocess.run([sys.executable, "-c", SCRIPT, kind, str(tmp_path / "single.npz"), "1"],
+    single = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "single"), "1"],
                             env=env, capture_output=True, text=True, timeout=300)
     outputs = _finish(processes)
     assert single.returncode == 0, single.stderr[-3000:]
-    w0, w1, ws = (_weights(tmp_path / f"{name}.npz") for name in ("worker0", "worker1", "single"))
+    rows = [line.split(" ", 2)[1:] for line in outputs[0][0].splitlines() if line.startswith("HISTORY ")]
+    return tmp_path, {kind: json.loads(history) for kind, history in rows}
+
+
+@pytest.mark.parametrize("kind", ["vae", "cvae"])
+def test_two_workers_match_one_process(worker_runs, kind):
+    tmp_path, histories = worker_runs
+    w0, w1, ws = (_weights(tmp_path / f"{name}-{kind}.npz") for name in ("worker0", "worker1", "single"))
     assert max(float(np.abs(a - b).max()) for a, b in zip(w0, w1)) == 0.0
     assert max(float(np.abs(a - b).max()) for a, b in zip(w0, ws)) < 1e-5
-    history = json.loads(outputs[0][0].split("HISTORY")[1])
+    history = histories[kind]
     assert len(history["loss"]) == EPOCHS and history["loss"][-1] < history["loss"][0]
 
 
