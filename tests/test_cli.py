@@ -128,6 +128,8 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     late_swap = train.build_model(parser.parse_args(["--invariance-weight", "1", "--invariance-swap", "reconstruction",
                                                      "--invariance-swap-start", "2", "--epoch-size", "640"]), (28, 28, 1))
     assert late_swap.invariance_swap_start == 20  # epochs to steps at batch 64
+    contrast = train.build_model(parser.parse_args(["--invariance-weight", "1", "--invariance-temperature", "0.5"]), (28, 28, 1))
+    assert contrast.invariance_temperature == 0.5 and model.invariance_temperature == 0.0
     assert train.build_model(parser.parse_args(["--residual-components", "8"]), (28, 28, 1)).residual_texture.components == 8
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
@@ -138,6 +140,7 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
                            (["--model", "vae", "--residual-components", "4"], "--residual-components applies to --model cvae"),
                            (["--invariance-swap", "reconstruction"], "--invariance-swap needs --model cvae and --invariance-weight"),
                            (["--invariance-weight", "1", "--invariance-swap-start", "2"], "--invariance-swap-start needs"),
+                           (["--invariance-temperature", "0.5"], "--invariance-temperature needs --model cvae"),
                            (["--cluster-weight", "1"], "--cluster-weight needs --model cvae and --salient-components"),
                            (["--mixture-fit-epoch", "2"], "--mixture-fit-epoch needs"),
                            (["--salient-components", "3", "--mixture-fit-epoch", "12"], r"in \[0, --epochs\)"),

@@ -11,6 +11,7 @@ import pipelines
 from tfvae import ContrastiveVAE
 from tfvae.layers import Normal
 from tfvae.models import elbo as elbo_lib
+from tfvae.models import regularizers
 
 
 def _toy_data(n=256, seed=0):
@@ -147,10 +148,11 @@ def test_tc_discriminator_optimizer_updates_only_the_discriminator():
 @pytest.mark.parametrize("decoder, linear_skip", [("joint", ("decoder",)), ("additive", ("background_decoder",))])
 def test_contrastive_model_round_trips_and_saves(tmp_path, decoder, linear_skip):
     model = _model(tc_weight=1.0, mmd_weight=2.0, wasserstein_weight=0.5, invariance_weight=3.0, invariance_relative=True,
-                   invariance_swap="reconstruction", invariance_swap_start=7, posterior="full", decoder=decoder, linear_skip=linear_skip, background_basis=decoder == "additive")
+                   invariance_swap="reconstruction", invariance_swap_start=7, invariance_temperature=0.5, posterior="full", decoder=decoder, linear_skip=linear_skip, background_basis=decoder == "additive")
     clone = assert_model_config_round_trip(model, TARGET[:4])
     assert (clone.tc_weight, clone.mmd_weight, clone.wasserstein_weight, clone.invariance_weight) == (1.0, 2.0, 0.5, 3.0)
     assert clone.invariance_relative and (clone.invariance_swap, clone.invariance_swap_start) == ("reconstruction", 7)
+    assert clone.invariance_temperature == 0.5
     assert clone.decoder_kind == decoder and clone.linear_skip == linear_skip
     assert (clone.background_basis is not None) == (decoder == "additive")
     model.compile("adam")
@@ -193,16 +195,19 @@ def test_contrastive_batches_are_checked():
         _model(invariance_weight=1.0, invariance_swap="crop")
     with pytest.raises(ValueError, match="invariance_swap_start must be >= 0 and needs"):
         _model(invariance_weight=1.0, invariance_swap_start=3)
+    with pytest.raises(ValueError, match="invariance_temperature must be >= 0"):
+        _model(invariance_weight=1.0, invariance_temperature=-0.1)
 
 
-@pytest.mark.parametrize("relative, swap, start", [(False, "target", 0), (True, "target", 0), (True, "reconstruction", 0),
-                                                    (True, "reconstruction", 5)])
-def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative, swap, start):
+@pytest.mark.parametrize("relative, swap, start, temperature", [(False, "target", 0, 0.0), (True, "target", 0, 0.0),
+                                                                 (True, "reconstruction", 0, 0.0), (True, "reconstruction", 5, 0.0),
+                                                                 (True, "target", 0, 0.5)])
+def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative, swap, start, temperature):
     """Target i lies on background i mod B_b after its decoded background is removed;
     `invariance_swap="reconstruction"` lays the decoded foreground alone on it, from
-    step `invariance_swap_start` on."""
+    step `invariance_swap_start` on; a temperature scores the swapped means by InfoNCE."""
     model = _model(invariance_weight=1.0, invariance_relative=relative, invariance_swap=swap, invariance_swap_start=start,
-                   decoder="additive")
+                   invariance_temperature=temperature, decoder="additive")
     model.compile("adam")  # step 0
     terms = model._loss_terms(BATCH, training=False)
     target, background = BATCH["target"].numpy(), BATCH["background"].numpy()
@@ -212,10 +217,15 @@ def test_invariance_penalty_is_the_salient_move_under_the_model_swap(relative, s
     swapped = source - parts["background"] + paired
     # The swap may leave the likelihood's support (here [0, 1]): the encoder takes it unchecked.
     means = model.salient_embedding(target)
-    move = means - model._posteriors(tf.constant(swapped))[0].mean().numpy()
+    swapped_means = model._posteriors(tf.constant(swapped))[0].mean().numpy()
+    move = means - swapped_means
     # Relative: divided by the spread of the 16 targets' salient means (plus the floor 1e-4).
     scale = np.mean(((means - means.mean(0)) ** 2).sum(1)) + 1e-4 if relative else 1.0
-    np.testing.assert_allclose(terms["invariance"], np.mean((move**2).sum(1)) / scale, rtol=1e-4)
+    if temperature:  # the 16 targets' swapped means are each other's negatives
+        expected = np.mean(regularizers.swap_contrast(means, swapped_means, scale, temperature))
+    else:
+        expected = np.mean((move**2).sum(1)) / scale
+    np.testing.assert_allclose(terms["invariance"], expected, rtol=1e-4)
     # Gradients reach the salient encoder only: the decoded background is held fixed.
     with tf.GradientTape(persistent=True) as tape:
         penalty = model._loss_terms(BATCH, training=True)["invariance"]
@@ -328,7 +338,6 @@ def test_mixture_prior_gives_the_salient_kl_by_monte_carlo_and_learns():
 
 def test_cluster_term_adds_minus_the_information_moves_only_the_salient_means():
     from tfvae.callbacks import fit_mixture_prior
-    from tfvae.models import regularizers
 
     clustered = _model(salient_components=3, decoder="additive", cluster_weight=2.0)
     plain = _model(salient_components=3, decoder="additive")
@@ -363,7 +372,6 @@ def test_fitted_mixture_prior_puts_components_on_the_salient_means():
     from sklearn.metrics import adjusted_rand_score
 
     from tfvae.callbacks import MixturePriorFit, fit_mixture_prior
-    from tfvae.models import regularizers
 
     model = _model(salient_components=2, decoder="additive")
     means = model.salient_embedding(TARGET[:200])

@@ -94,6 +94,29 @@ def test_relative_swap_penalty_is_the_move_over_the_spread_and_ignores_scale():
     assert np.all(np.isfinite(regularizers.background_swap_penalty(constant, target, decoded, background, relative=True)))
 
 
+def test_swap_contrast_is_infonce_over_the_batch_with_closed_form():
+    means = np.array([[0.0, 0.0], [1.0, 0.0]], "float32")
+    swapped = np.array([[0.0, 1.0], [1.0, 1.0]], "float32")  # d_ii = 1, d_ij = 2
+    by_hand = np.log(np.exp(-1 / 0.5) + np.exp(-2 / 0.5)) + 1 / 0.5
+    np.testing.assert_allclose(regularizers.swap_contrast(means, swapped, 1.0, 0.5), [by_hand, by_hand], rtol=1e-6)
+    np.testing.assert_allclose(regularizers.swap_contrast(means, swapped, 2.0, 0.25), [by_hand, by_hand], rtol=1e-6)
+    # Unlike the squared move, it falls as the other targets' swaps move away: the negatives count.
+    far = regularizers.swap_contrast(3 * means, 3 * swapped - [[0, 2], [0, 2]], 1.0, 0.5)  # same d_ii, d_ij = 10
+    assert np.all(far.numpy() < by_hand) and np.all(far.numpy() >= 0)
+
+
+def test_swap_penalty_with_a_temperature_is_the_contrast_of_the_swapped_means():
+    rng = np.random.default_rng(2)
+    weights = rng.normal(size=(6, 3)).astype("float32")
+    target, decoded, background = (rng.normal(size=(5, 6)).astype("float32") for _ in range(3))
+    means, swapped = target @ weights, (target - decoded + background) @ weights
+    spread = np.mean(((means - means.mean(0)) ** 2).sum(1)) + 1e-4
+    for relative, scale in ((False, 1.0), (True, spread)):
+        penalty = regularizers.background_swap_penalty(lambda x: x @ weights, target, decoded, background, relative=relative,
+                                                       temperature=0.3)
+        np.testing.assert_allclose(penalty, regularizers.swap_contrast(means, swapped, scale, 0.3), rtol=1e-5)
+
+
 def test_permute_dims_shuffles_s_across_the_batch_and_keeps_z():
     s = tf.reshape(tf.range(10.0), (10, 1))
     z = tf.reshape(tf.range(10.0, 30.0), (10, 2))

@@ -99,6 +99,9 @@ def add_arguments(parser):
     parser.add_argument("--invariance-swap-start", type=int, default=0, metavar="EPOCH",
                         help="with --invariance-swap reconstruction: swap the target itself until this epoch (the "
                              "decoded foreground is empty before the salient space forms)")
+    parser.add_argument("--invariance-temperature", type=float, default=0.0, metavar="T",
+                        help="cvae: > 0 gives the invariance penalty an InfoNCE form at temperature T, the batch's "
+                             "other targets as negatives (0: the squared form)")
     parser.add_argument("--residual-components", type=int, default=0, metavar="K",
                         help="cvae: after training, fit a probabilistic PCA with K components to what the decoder "
                              "leaves out of background examples (fine texture), which `separate` adds to the "
@@ -166,6 +169,8 @@ def build_model(args, input_shape):
         raise SystemExit("tfvae train: --invariance-swap needs --model cvae and --invariance-weight > 0.")
     if args.invariance_swap_start and args.invariance_swap != "reconstruction" or args.invariance_swap_start < 0:
         raise SystemExit("tfvae train: --invariance-swap-start needs --invariance-swap reconstruction, and an epoch >= 0.")
+    if args.invariance_temperature and not (args.model == "cvae" and args.invariance_weight > 0) or args.invariance_temperature < 0:
+        raise SystemExit("tfvae train: --invariance-temperature needs --model cvae and --invariance-weight > 0, and T >= 0.")
     for flag, value in (("--cluster-weight", args.cluster_weight), ("--mixture-fit-epoch", args.mixture_fit_epoch is not None)):
         if value and (args.model == "vae" or args.salient_components < 2):
             raise SystemExit(f"tfvae train: {flag} needs --model cvae and --salient-components K > 1.")
@@ -188,6 +193,7 @@ def build_model(args, input_shape):
         invariance_relative=args.invariance_relative,
         invariance_swap=args.invariance_swap,
         invariance_swap_start=args.invariance_swap_start * _steps_per_epoch(args),
+        invariance_temperature=args.invariance_temperature,
         cluster_weight=args.cluster_weight,
         decoder=args.decoder,
         salient_components=args.salient_components,

@@ -83,6 +83,12 @@ class ContrastiveVAE(LatentVariableModel):
             stayed at 1.1 nats for 3 epochs. Hence `invariance_swap_start`.
         invariance_swap_start: int. With `"reconstruction"`, the training step
             from which the swap uses the reconstruction; before it, the target.
+        invariance_temperature: float. 0: the squared form above; > 0: an InfoNCE
+            form at this temperature (`regularizers.swap_contrast`): each target's
+            means should lie nearer its own swapped image's than the batch's other
+            targets' swapped images do (the other targets of the replica's batch
+            are the negatives). Distances are divided by the salient spread with
+            `invariance_relative`.
         cluster_weight: float. Weight of H(C | S) - H(C), minus the mutual
             information between the targets' salient means and their component of the
             mixture prior (`regularizers.negative_cluster_information`): each mean
@@ -153,6 +159,7 @@ class ContrastiveVAE(LatentVariableModel):
         invariance_relative=False,
         invariance_swap="target",
         invariance_swap_start=0,
+        invariance_temperature=0.0,
         cluster_weight=0.0,
         tc_hidden_units=(64, 64),
         tc_learning_rate=1e-3,
@@ -202,6 +209,9 @@ class ContrastiveVAE(LatentVariableModel):
                 f"invariance_swap_start must be >= 0 and needs invariance_swap='reconstruction', got {invariance_swap_start}."
             )
         self.invariance_swap_start = int(invariance_swap_start)
+        if float(invariance_temperature) < 0:
+            raise ValueError(f"invariance_temperature must be >= 0, got {invariance_temperature}.")
+        self.invariance_temperature = float(invariance_temperature)
         self.cluster_weight = float(cluster_weight)
         self.tc_hidden_units = tuple(int(u) for u in tc_hidden_units)
         self.tc_learning_rate = float(tc_learning_rate)
@@ -431,7 +441,7 @@ class ContrastiveVAE(LatentVariableModel):
             paired = paired_rows(x_b, tf.shape(x_t)[0])  # (B_t, ...)
             penalty = regularizers.background_swap_penalty(
                 salient_mean, x_t, decoded_background, paired, q_s.mean(), relative=self.invariance_relative,
-                swap_source=source,
+                swap_source=source, temperature=self.invariance_temperature,
             )
             terms["invariance"] = tf.reduce_mean(penalty)
             total += self.invariance_weight * terms["invariance"]
@@ -595,6 +605,7 @@ class ContrastiveVAE(LatentVariableModel):
             "invariance_relative": self.invariance_relative,
             "invariance_swap": self.invariance_swap,
             "invariance_swap_start": self.invariance_swap_start,
+            "invariance_temperature": self.invariance_temperature,
             "cluster_weight": self.cluster_weight,
             "tc_hidden_units": list(self.tc_hidden_units),
             "tc_learning_rate": self.tc_learning_rate,

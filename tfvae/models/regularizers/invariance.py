@@ -48,8 +48,35 @@ def salient_spread(target_means):
     return tf.reduce_mean(tf.reduce_sum(tf.square(means - tf.reduce_mean(means, 0)), -1))
 
 
+def swap_contrast(target_means, swapped_means, scale=1.0, temperature=0.1):
+    """InfoNCE of each target's salient means against the batch's swapped means.
+
+    With d_ij = ||E[s|x_i] - E[s|swap_j]||^2 / scale and logits -d_ij / temperature,
+    the loss of target i is logsumexp_j(-d_ij / T) + d_ii / T (van den Oord et al.
+    2018; SimCLR, Chen et al. 2020): its swapped image should lie nearer its own
+    means than the other targets' swapped images do. The squared form asks only the
+    first; the other targets of the batch are the negatives here, which also pushes
+    targets apart.
+
+    Args:
+        target_means: `(B, d_s)` E[s|x_t] of this replica's targets.
+        swapped_means: `(B, d_s)` E[s|swap_i], the same targets on swapped backgrounds.
+        scale: scalar dividing the squared distances (the salient spread for the
+            relative form, else 1).
+        temperature: float > 0.
+
+    Returns:
+        A `(B,)` tensor, each value >= 0.
+    """
+    a, p = tf.cast(target_means, tf.float32), tf.cast(swapped_means, tf.float32)
+    distances = tf.reduce_sum(tf.square(a[:, None, :] - p[None, :, :]), -1) / scale  # (B, B)
+    logits = -distances / temperature
+    return tf.reduce_logsumexp(logits, -1) - tf.linalg.diag_part(logits)
+
+
 def background_swap_penalty(
-    salient_mean, x_target, decoded_background, x_background, target_means=None, relative=False, swap_source=None
+    salient_mean, x_target, decoded_background, x_background, target_means=None, relative=False, swap_source=None,
+    temperature=0.0,
 ):
     """How far the salient means move when a target's background is swapped.
 
@@ -79,6 +106,8 @@ def background_swap_penalty(
         relative: bool. Divide by the spread of the target means (see above).
         swap_source: optional `(B, ...)` image whose background is swapped in place
             of `x_target` (held fixed).
+        temperature: float. 0: the squared moves above; > 0: `swap_contrast`, with
+            this replica's other targets as the negatives.
 
     Returns:
         A `(B,)` tensor.
@@ -87,7 +116,7 @@ def background_swap_penalty(
         target_means = salient_mean(x_target)
     source = x_target if swap_source is None else tf.cast(swap_source, x_target.dtype)
     swapped = salient_mean(swap_background(source, decoded_background, x_background))  # (B, d_s)
-    moves = tf.reduce_sum(tf.square(tf.cast(target_means, tf.float32) - tf.cast(swapped, tf.float32)), axis=-1)
-    if relative:
-        moves /= salient_spread(target_means) + _SPREAD_FLOOR
-    return moves
+    scale = salient_spread(target_means) + _SPREAD_FLOOR if relative else 1.0
+    if temperature:
+        return swap_contrast(target_means, swapped, scale, temperature)
+    return tf.reduce_sum(tf.square(tf.cast(target_means, tf.float32) - tf.cast(swapped, tf.float32)), axis=-1) / scale
