@@ -51,16 +51,35 @@ for kind, (make_data, build) in CASES.items():
     moved = max(float(np.abs(a - b).max()) for a, b in zip(one, build().get_weights()))
     diff = max(float(np.abs(a - b).max()) for a, b in zip(one, two))
     print(f"RESULT {kind} {diff} {moved}")
+
+# KLWarmup under the strategy: the weight it assigns reaches every replica's step.
+with mirrored.scope():
+    model = tfvae.VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, beta=2.0, seed=0)
+    model.compile("adam")
+assert type(model.kl_scale.value).__name__ == "MirroredVariable"
+seen = []
+record = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: seen.append(float(model.kl_weight())))
+model.fit(x[:32], epochs=2, batch_size=16, verbose=0, callbacks=[tfvae.callbacks.KLWarmup(steps=2), record])
+print("WARMUP", *seen)
 """
 
 
 @pytest.fixture(scope="module")
-def replica_results():
-    """{kind: (max weight difference 2 replicas vs 1 device, max weight change by training)}."""
+def mirrored_output():
+    """The script's printed lines, by their first word."""
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    return {kind: (float(diff), float(moved)) for kind, diff, moved in rows}
+    lines = {}
+    for line in filter(str.strip, result.stdout.splitlines()):
+        key, *values = line.split()
+        lines.setdefault(key, []).append(values)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def replica_results(mirrored_output):
+    """{kind: (max weight difference 2 replicas vs 1 device, max weight change by training)}."""
+    return {kind: (float(diff), float(moved)) for kind, diff, moved in mirrored_output["RESULT"]}
 
 
 @pytest.mark.parametrize("kind", ["vae", "cvae", "mixture"])
@@ -68,3 +87,8 @@ def test_two_replicas_match_one_device(replica_results, kind):
     diff, moved = replica_results[kind]
     assert moved > 1e-2  # training really changed the weights
     assert diff < 1e-5, diff
+
+
+def test_kl_warmup_assigns_a_mirrored_kl_scale(mirrored_output):
+    # 2 steps per epoch, warm-up over 2 steps to beta = 2: 0, 1, then 2.
+    assert [float(v) for v in mirrored_output["WARMUP"][0]] == [0.0, 1.0, 2.0, 2.0]
