@@ -469,7 +469,7 @@ def test_every_term_trains_under_xla():
         (64,), 2, 3, likelihood="continuous_bernoulli", network_kwargs={"hidden_units": (16,)}, decoder="additive",
         wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0, invariance_weight=1.0, invariance_relative=True,
         salient_components=3, cluster_weight=1.0, background_basis=True, background_encoder_basis=True,
-        background_basis_start=3, invariance_swap="reconstruction", invariance_swap_start=3,
+        background_basis_start=3, invariance_swap="reconstruction", invariance_swap_start=3, invariance_temperature=0.5,
         validate_inputs=False, seed=0,
     )
     model.compile(keras.optimizers.Adam(1e-2), jit_compile=True)
