@@ -2,7 +2,7 @@
 
 Rows: a plain VAE (its latents), contrastive PCA (the `contrastive` package, Abid et
 al. 2018, as the external reference) and the ContrastiveVAE plain, +TC, +MMD,
-+Wasserstein, + background-swap invariance (absolute and relative; the relative one
++Wasserstein, + background-swap invariance (absolute, relative and InfoNCE; the relative one
 also with a background basis, `--background-basis`, and with a linear background
 path on both sides from epoch 4), with Normal
 scales the decoder predicts per pixel, and with a mixture salient prior of one
@@ -41,7 +41,11 @@ VARIANTS = (
     # The same penalty divided by the spread of the targets' salient means: shrinking
     # the salient space does not lower it (weight 100 kept every unit on 6 of 6 runs).
     ("ContrastiveVAE + relative background-swap invariance", ["--invariance-weight", "100", "--invariance-relative"]),
-    # The same with a linear background path learned from background examples only.
+    # InfoNCE form of the swap penalty: the batch's other targets are the negatives
+    # (absolute squared distances over temperature 4, about half the salient spread).
+    ("ContrastiveVAE + InfoNCE background-swap invariance",
+     ["--invariance-weight", "50", "--invariance-temperature", "4"]),
+    # The relative row with a linear background path learned from background examples only.
     ("ContrastiveVAE + relative invariance + background basis",
      ["--invariance-weight", "100", "--invariance-relative", "--background-basis"]),
     # A linear background path on both sides (x U into q(z|x), z V into the decoder),
