@@ -30,7 +30,8 @@ CASES = {
             lambda: tfvae.VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, seed=0)),
     "cvae": (lambda: tf.data.Dataset.from_tensor_slices(pairs).batch(16),
              lambda: tfvae.ContrastiveVAE((30,), 2, 3, wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0,
-                                          invariance_weight=1.0, invariance_relative=True, **cvae)),
+                                          invariance_weight=1.0, invariance_relative=True, invariance_temperature=0.5,
+                                          **cvae)),  # InfoNCE: negatives and spread from the global batch
     # the mixture prior and the clustering term, whose marginal couples the global batch
     "mixture": (lambda: tf.data.Dataset.from_tensor_slices(pairs).batch(16),
                 lambda: tfvae.ContrastiveVAE((30,), 2, 3, salient_components=3, cluster_weight=1.0, **cvae)),

@@ -86,7 +86,7 @@ class ContrastiveVAE(LatentVariableModel):
         invariance_temperature: float. 0: the squared form above; > 0: an InfoNCE
             form at this temperature (`regularizers.swap_contrast`): each target's
             means should lie nearer its own swapped image's than the batch's other
-            targets' swapped images do (the other targets of the replica's batch
+            targets' swapped images do (the other targets of the global batch
             are the negatives). Distances are divided by the salient spread with
             `invariance_relative`.
         cluster_weight: float. Weight of H(C | S) - H(C), minus the mutual

@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from tfvae.models.replicas import global_batch
+from tfvae.models.replicas import global_batch, local_rows
 
 # Guards the relative penalty's division when every target gets the same means.
 _SPREAD_FLOOR = 1e-4
@@ -48,15 +48,16 @@ def salient_spread(target_means):
     return tf.reduce_mean(tf.reduce_sum(tf.square(means - tf.reduce_mean(means, 0)), -1))
 
 
-def swap_contrast(target_means, swapped_means, scale=1.0, temperature=0.1):
-    """InfoNCE of each target's salient means against the batch's swapped means.
+def swap_contrast(target_means, swapped_means, scale, temperature):
+    """InfoNCE of each target's salient means against the global batch's swapped means.
 
     With d_ij = ||E[s|x_i] - E[s|swap_j]||^2 / scale and logits -d_ij / temperature,
     the loss of target i is logsumexp_j(-d_ij / T) + d_ii / T (van den Oord et al.
     2018; SimCLR, Chen et al. 2020): its swapped image should lie nearer its own
     means than the other targets' swapped images do. The squared form asks only the
-    first; the other targets of the batch are the negatives here, which also pushes
-    targets apart.
+    first; the other targets of the *global* batch (gathered under a distribution
+    strategy, so the value does not depend on the number of replicas) are the
+    negatives here, which also pushes targets apart.
 
     Args:
         target_means: `(B, d_s)` E[s|x_t] of this replica's targets.
@@ -68,10 +69,12 @@ def swap_contrast(target_means, swapped_means, scale=1.0, temperature=0.1):
     Returns:
         A `(B,)` tensor, each value >= 0.
     """
-    a, p = tf.cast(target_means, tf.float32), tf.cast(swapped_means, tf.float32)
-    distances = tf.reduce_sum(tf.square(a[:, None, :] - p[None, :, :]), -1) / scale  # (B, B)
+    a = tf.cast(target_means, tf.float32)
+    p = tf.cast(global_batch(swapped_means), tf.float32)  # (B_global, d_s)
+    distances = tf.reduce_sum(tf.square(a[:, None, :] - p[None, :, :]), -1) / scale  # (B, B_global)
     logits = -distances / temperature
-    return tf.reduce_logsumexp(logits, -1) - tf.linalg.diag_part(logits)
+    own = tf.linalg.diag_part(local_rows(logits, tf.shape(a)[0], axis=1))  # -d_ii / T, this replica's columns
+    return tf.reduce_logsumexp(logits, -1) - own
 
 
 def background_swap_penalty(
@@ -107,7 +110,7 @@ def background_swap_penalty(
         swap_source: optional `(B, ...)` image whose background is swapped in place
             of `x_target` (held fixed).
         temperature: float. 0: the squared moves above; > 0: `swap_contrast`, with
-            this replica's other targets as the negatives.
+            the global batch's other targets as the negatives.
 
     Returns:
         A `(B,)` tensor.
