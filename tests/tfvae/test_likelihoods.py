@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from helpers import assert_layer_config_round_trip
 
-from tfvae.layers import Bernoulli, ContinuousBernoulli, NegativeBinomial, Normal, Poisson, get_likelihood
+from tfvae.layers import Bernoulli, ContinuousBernoulli, LowRankNormal, NegativeBinomial, Normal, Poisson, get_likelihood
 
 SHAPE = (2, 3)
 RNG = np.random.default_rng(0)
@@ -54,6 +54,70 @@ def test_normal_with_predicted_scale():
     np.testing.assert_allclose(layer(params).log_prob(X01), _normal_log_prob(X01, pairs[..., 0], sigma), rtol=1e-4)
 
 
+def _dense_normal_log_prob(x, mu, cov):
+    r = (x - mu).reshape(len(x), -1)
+    return -0.5 * (np.einsum("bi,ij,bj->b", r, np.linalg.inv(cov), r) + np.linalg.slogdet(cov)[1] + r.shape[1] * np.log(2 * np.pi))
+
+
+def test_low_rank_normal_is_the_dense_gaussian_and_its_noise_mean_the_conditional_mean():
+    layer = LowRankNormal(SHAPE, rank=2, fixed_scale=0.3)
+    assert layer.params_size() == 6
+    w = (0.5 * RNG.normal(size=(6, 2))).astype("float32")
+    layer.factor.assign(w)
+    mu, cov = LOGITS.reshape(4, *SHAPE), 0.09 * np.eye(6) + w @ w.T  # sigma^2 I + W W^T
+    dist = layer(LOGITS)
+    np.testing.assert_allclose(dist.log_prob(X01), _dense_normal_log_prob(X01, mu, cov), rtol=1e-4)
+    np.testing.assert_allclose(dist.mean(), mu, rtol=1e-6)
+    # E[W u | x] = W W^T (W W^T + sigma^2 I)^-1 (x - mu), the Gaussian conditional mean.
+    r = (X01 - mu).reshape(4, 6)
+    expected = (w @ w.T @ np.linalg.solve(cov, r.T)).T.reshape(4, *SHAPE)
+    np.testing.assert_allclose(layer.noise_mean(tf.constant(X01 - mu)), expected, rtol=1e-4, atol=1e-6)
+    layer.factor.assign(np.zeros((6, 2), "float32"))  # W = 0: the Normal with one global scale
+    np.testing.assert_allclose(layer(LOGITS).log_prob(X01), _normal_log_prob(X01, mu, 0.3), rtol=1e-4)
+
+
+def test_low_rank_normal_maximum_likelihood_is_probabilistic_pca():
+    # Data from a PPCA with 2 factors in 6 dimensions; Tipping & Bishop's closed form:
+    # W = U_k (Lambda_k - sigma^2 I)^(1/2), sigma^2 the mean of the other eigenvalues.
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4000, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(4000, 6))
+    eigenvalues, vectors = np.linalg.eigh(np.cov(x.T, bias=True))
+    eigenvalues, vectors = eigenvalues[::-1], vectors[:, ::-1]
+    noise = eigenvalues[2:].mean()
+    closed_form = vectors[:, :2] * np.sqrt(eigenvalues[:2] - noise)
+    layer = LowRankNormal((6,), 2, fixed_scale=float(np.sqrt(noise)))
+    params = np.tile(x.mean(0), (len(x), 1)).astype("float32")
+
+    def mean_log_prob_and_gradient(w):
+        layer.factor.assign(w.astype("float32"))
+        with tf.GradientTape() as tape:
+            value = tf.reduce_mean(layer(params).log_prob(x.astype("float32")))
+        return float(value), [np.abs(g.numpy()).max() for g in tape.gradient(value, [layer.factor, layer.raw_scale])]
+
+    best, at_best = mean_log_prob_and_gradient(closed_form)
+    for other in (1.1 * closed_form, 0.9 * closed_form, closed_form + 0.05 * rng.normal(size=(6, 2))):
+        value, gradient = mean_log_prob_and_gradient(other)
+        assert value < best
+        assert max(at_best) < 0.01 * max(gradient)  # stationary at the closed form, not elsewhere
+
+
+def test_low_rank_normal_factor_learns_only_when_asked():
+    layer = LowRankNormal(SHAPE, 2, factor_stddev=0.1)
+
+    def factor_gradient(learn):
+        with tf.GradientTape() as tape:
+            value = tf.reduce_sum(layer(LOGITS, learn_factor=learn).log_prob(X01))
+        gradient = tape.gradient(value, layer.factor)
+        return 0.0 if gradient is None else float(tf.reduce_max(tf.abs(gradient))), float(value)
+
+    learned, held = factor_gradient(True), factor_gradient(False)
+    assert learned[0] > 0 and held[0] == 0.0 and learned[1] == held[1]
+    assert factor_gradient(tf.constant(True))[0] == learned[0] and factor_gradient(tf.constant(False))[0] == 0.0
+    for wrong in (dict(rank=0), dict(rank=6), dict(rank=2, factor_stddev=0.0), dict(rank=2, fixed_scale=1e-3)):
+        with pytest.raises(ValueError, match="LowRankNormal"):
+            LowRankNormal(SHAPE, **wrong)
+
+
 def test_poisson_log_prob():
     rate = np.exp(LOGITS.reshape(4, *SHAPE))
     expected = (COUNTS * np.log(rate) - rate - _lgamma(COUNTS + 1)).sum(axis=(1, 2))
@@ -93,6 +157,7 @@ def test_support(layer, inside, outside):
         ContinuousBernoulli(SHAPE),
         Normal(SHAPE, scale="global", fixed_scale=0.2),
         Normal(SHAPE, scale="predicted"),
+        LowRankNormal(SHAPE, 2, seed=3),
         Poisson(SHAPE),
         NegativeBinomial(SHAPE, initial_dispersion=3.0),
     ],

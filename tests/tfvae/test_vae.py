@@ -8,7 +8,7 @@ from helpers import assert_model_config_round_trip, train_one_step
 
 import pipelines
 from tfvae import VAE
-from tfvae.layers import Normal
+from tfvae.layers import LowRankNormal, Normal
 
 X_TRAIN, Y_TRAIN = pipelines.digits_8x8("train")
 X_TEST, _ = pipelines.digits_8x8("test")
@@ -46,10 +46,12 @@ COUNTS = np.round(X_TRAIN[:16] * 16)
         (Normal((8, 8, 1), scale="global"), X_TRAIN[:16], "mlp", "diag"),
         (Normal((8, 8, 1), scale="per_dimension"), X_TRAIN[:16], "conv", "diag"),
         (Normal((8, 8, 1), scale="predicted"), X_TRAIN[:16], "mlp", "full"),
+        (LowRankNormal((8, 8, 1), 3), X_TRAIN[:16], "conv", "diag"),
         ("poisson", COUNTS, "conv", "diag"),
         ("negative_binomial", COUNTS, "mlp", "full"),
     ],
-    ids=["bernoulli", "cb", "normal-fixed", "normal-global", "normal-per-dim", "normal-predicted", "poisson", "nb"],
+    ids=["bernoulli", "cb", "normal-fixed", "normal-global", "normal-per-dim", "normal-predicted", "normal-low-rank",
+         "poisson", "nb"],
 )
 def test_every_likelihood_builds_and_trains_a_step(likelihood, x, architecture, posterior):
     model = _vae(architecture, likelihood, posterior=posterior)

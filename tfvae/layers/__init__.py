@@ -1,12 +1,14 @@
 """Keras 3 layers that output `tfp.distributions` objects."""
 
 from tfvae.layers.distribution_layer import DistributionLayer
+from tfvae.layers.gradient_gate import gradient_gate
 from tfvae.layers.likelihoods import (
     LIKELIHOODS,
     Bernoulli,
     ContinuousBernoulli,
     CountLikelihood,
     Likelihood,
+    LowRankNormal,
     NegativeBinomial,
     Normal,
     Poisson,
@@ -25,10 +27,12 @@ __all__ = [
     "FullCovarianceNormal",
     "GaussianPosterior",
     "Likelihood",
+    "LowRankNormal",
     "MixturePrior",
     "NegativeBinomial",
     "Normal",
     "Poisson",
     "get_likelihood",
+    "gradient_gate",
     "get_posterior",
 ]

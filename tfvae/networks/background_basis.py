@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from tfvae.layers.gradient_gate import gradient_gate
+
 
 @keras.saving.register_keras_serializable(package="tfvae")
 class BackgroundBasis(keras.layers.Layer):
@@ -35,8 +37,9 @@ class BackgroundBasis(keras.layers.Layer):
         self.basis = self.add_weight(name="basis", shape=(int(input_shape[-1]), self.size), initializer="zeros")
 
     def call(self, z, learn=True):
-        """`(B, d_z)` latents -> `(B, size)`; `learn=False` holds V fixed for the gradient."""
-        basis = self.basis if learn else tf.stop_gradient(self.basis)
+        """`(B, d_z)` latents -> `(B, size)`; `learn=False` holds V fixed for the gradient
+        (a boolean tensor switches it in the graph: `gradient_gate`)."""
+        basis = gradient_gate(self.basis, learn)
         return tf.matmul(tf.cast(z, basis.dtype), basis)
 
     def get_config(self):
