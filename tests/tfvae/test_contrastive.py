@@ -9,7 +9,7 @@ from sklearn.metrics import silhouette_score
 
 import pipelines
 from tfvae import ContrastiveVAE
-from tfvae.layers import Normal
+from tfvae.layers import LowRankNormal, Normal
 from tfvae.models import elbo as elbo_lib
 from tfvae.models import regularizers
 
@@ -31,7 +31,8 @@ BATCH = {"target": tf.constant(TARGET[:16]), "background": tf.constant(BACKGROUN
 
 def _model(**kwargs):
     kwargs.setdefault("network_kwargs", {"hidden_units": (32,)})
-    return ContrastiveVAE((8, 8, 1), 2, 2, likelihood="continuous_bernoulli", seed=0, **kwargs)
+    kwargs.setdefault("likelihood", "continuous_bernoulli")
+    return ContrastiveVAE((8, 8, 1), 2, 2, seed=0, **kwargs)
 
 
 def test_background_examples_have_no_salient_kl_and_decode_with_s_zero():
@@ -108,6 +109,42 @@ def test_residual_texture_adds_the_fitted_texture_to_the_background_and_keeps_th
         model.fit_residual_texture(BACKGROUND)
     with pytest.raises(ValueError, match="residual_components must be >= 0"):
         _model(residual_components=-1)
+
+
+def test_low_rank_likelihood_learns_from_background_examples_only_and_adds_its_noise_mean_to_the_background(tmp_path):
+    likelihood = LowRankNormal((8, 8, 1), 3, factor_stddev=0.05)
+    model = _model(decoder="additive", likelihood=likelihood, background_basis_start=2)
+    model.compile(keras.optimizers.Adam(1e-3))
+    seed = tf.constant([4, 0])
+
+    def factor_gradients():
+        with tf.GradientTape(persistent=True) as tape:
+            target, _, _ = model._target_terms(BATCH["target"], seed, training=True)
+            background, _ = model._background_terms(BATCH["background"], seed, training=True)
+            losses = (-tf.reduce_mean(target["target_reconstruction"]), -tf.reduce_mean(background["background_reconstruction"]))
+        grads = [tape.gradient(loss, likelihood.factor) for loss in losses]
+        return [0.0 if g is None else float(tf.reduce_max(tf.abs(g))) for g in grads]
+
+    assert factor_gradients() == [0.0, 0.0]  # before step 2
+    model.optimizer.iterations.assign(2)
+    from_targets, from_background = factor_gradients()
+    assert from_targets == 0.0 and from_background > 0  # W learns from background examples only
+    # separate(): the noise's posterior mean of the residual joins the reconstruction and the background.
+    x = TARGET[:6]
+    q_s, q_z = model.encode(x)
+    mean, background = model.decode(q_s.mean(), q_z.mean()).mean(), model.decode(tf.zeros((6, 2)), q_z.mean()).mean()
+    texture = likelihood.noise_mean(x - mean).numpy()
+    assert np.abs(texture).max() > 1e-3
+    out = model.separate(x)
+    np.testing.assert_allclose(out["reconstruction"], mean + texture, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["background"], background + texture, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["foreground"], mean - background, rtol=1e-5, atol=1e-6)
+    assert assert_model_config_round_trip(model, TARGET[:4]).likelihood.rank == 3
+    model.save(tmp_path / "low_rank.keras")
+    loaded = keras.models.load_model(tmp_path / "low_rank.keras")
+    np.testing.assert_allclose(loaded.separate(x)["background"], out["background"], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="0 with a LowRankNormal likelihood"):
+        _model(likelihood=LowRankNormal((8, 8, 1), 3), residual_components=2)
 
 
 @pytest.mark.parametrize("name, weight", [("mmd", 3.0), ("wasserstein", 2.0), ("tc", 5.0), ("invariance", 4.0)])
@@ -459,14 +496,14 @@ def test_background_basis_start_leaves_the_basis_out_until_its_step():
         np.testing.assert_allclose(model.decode(s, z).mean(), with_basis, rtol=1e-5, atol=1e-6)
     assert assert_model_config_round_trip(model, TARGET[:4]).background_basis_start == 3
     for wrong in (dict(background_basis_start=3), dict(background_basis=True, background_basis_start=-1)):
-        with pytest.raises(ValueError, match="background_basis_start must be >= 0 and needs background_basis or"):
+        with pytest.raises(ValueError, match="background_basis_start must be >= 0 and needs background_basis, background_encoder_basis or"):
             _model(decoder="additive", **wrong)
 
 
 def test_every_term_trains_under_xla():
     pairs = {"target": TARGET[:96].reshape(96, -1), "background": BACKGROUND[:96].reshape(96, -1)}
     model = ContrastiveVAE(
-        (64,), 2, 3, likelihood="continuous_bernoulli", network_kwargs={"hidden_units": (16,)}, decoder="additive",
+        (64,), 2, 3, likelihood=LowRankNormal((64,), 2), network_kwargs={"hidden_units": (16,)}, decoder="additive",
         wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0, invariance_weight=1.0, invariance_relative=True,
         salient_components=3, cluster_weight=1.0, background_basis=True, background_encoder_basis=True,
         background_basis_start=3, invariance_swap="reconstruction", invariance_swap_start=3, invariance_temperature=0.5,

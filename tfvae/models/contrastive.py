@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfvae.layers.likelihoods import get_likelihood
+from tfvae.layers.likelihoods import LowRankNormal, get_likelihood
 from tfvae.layers.mixture_prior import MixturePrior
 from tfvae.layers.posteriors import get_posterior
 from tfvae.models import elbo as elbo_lib
@@ -54,7 +54,16 @@ class ContrastiveVAE(LatentVariableModel):
         salient_dim: int. Dimension of s.
         background_dim: int. Dimension of z.
         architecture: str. `"mlp"` or `"conv"` for the three networks.
-        likelihood: str or `Likelihood` layer, as for `VAE`.
+        likelihood: str or `Likelihood` layer, as for `VAE`. A
+            `tfvae.layers.LowRankNormal` adds a noise covariance W W^T that learns
+            from background examples only (as `background_basis` does, from
+            `background_basis_start`): the background's texture, which then costs
+            the target ELBO little, so the salient latents need not encode it, and
+            `separate` adds its posterior mean to the background. Its W learned
+            from step 0 took the place of both latents on mnist_on_grass (all
+            ten digits, rank 64: background and salient KL below 1.3 nats by epoch 6);
+            from epoch 4 the salient space formed (docs/separation_benchmark.md,
+            "A low-rank background covariance").
         posterior: str. `"diag"` or `"full"`, for both q(s|x) and q(z|x).
         network_kwargs: dict. Passed to the network builders.
         tc_weight: float. Weight of the total-correlation penalty between s and z;
@@ -124,10 +133,10 @@ class ContrastiveVAE(LatentVariableModel):
             encoder as well as a linear decoder, as PCA has. On mnist_on_grass
             (all ten digits, both from epoch 4, three seeds) it took the background
             MSE from 0.0175 to 0.0152 and the salient ARI from 0.133 to 0.093.
-        background_basis_start: int. Training step from which V and U learn. Before
-            it they get no gradient and stay at their zero start, so they add
-            nothing: the salient space can form before the background path gets
-            stronger.
+        background_basis_start: int. Training step from which V, U and a
+            `LowRankNormal` likelihood's factor learn. Before it they get no
+            gradient and stay at their start (zero for V and U, which add nothing):
+            the salient space can form before the background path gets stronger.
         residual_components: int. 0: none; k > 0: a `tfvae.networks.ResidualTexture`,
             a probabilistic PCA with k components of what the decoder leaves out of
             background examples, which `fit_residual_texture` fits after training
@@ -238,12 +247,13 @@ class ContrastiveVAE(LatentVariableModel):
         self.decoder_kind = decoder
         self.decoder = self._build_decoder()
         self.background_basis = None
+        low_rank = isinstance(self.likelihood, LowRankNormal)
         if int(background_basis_start) < 0 or (
-            background_basis_start and not (background_basis or background_encoder_basis)
+            background_basis_start and not (background_basis or background_encoder_basis or low_rank)
         ):
             raise ValueError(
-                "background_basis_start must be >= 0 and needs background_basis or background_encoder_basis, "
-                f"got {background_basis_start}."
+                "background_basis_start must be >= 0 and needs background_basis, background_encoder_basis or a "
+                f"LowRankNormal likelihood, got {background_basis_start}."
             )
         self.background_basis_start = int(background_basis_start)
         if background_basis:
@@ -255,8 +265,11 @@ class ContrastiveVAE(LatentVariableModel):
             self.background_encoder_basis = BackgroundBasis(size, name="background_encoder_basis")
             self.background_encoder_basis.build((None, int(np.prod(self.data_shape))))
         self.residual_texture = None
-        if int(residual_components) < 0:
-            raise ValueError(f"residual_components must be >= 0, got {residual_components}.")
+        if int(residual_components) < 0 or (residual_components and low_rank):
+            raise ValueError(
+                f"residual_components must be >= 0, and 0 with a LowRankNormal likelihood (its factor already "
+                f"models the residual texture), got {residual_components}."
+            )
         if residual_components:
             size = int(np.prod(self.data_shape))
             self.residual_texture = ResidualTexture(size, int(residual_components), name="residual_texture")
@@ -316,22 +329,24 @@ class ContrastiveVAE(LatentVariableModel):
         params = self.background_encoder(x, training=training)
         if self.background_encoder_basis is not None:
             flat = tf.reshape(x, (tf.shape(x)[0], -1))  # (B, prod(input_shape))
-            params = tf.cast(params, tf.float32) + self._linear_path(self.background_encoder_basis, flat, True)
+            params = tf.cast(params, tf.float32) + self.background_encoder_basis(flat, learn=self._background_learns(True))
         return params
 
-    def _linear_path(self, layer, inputs, learn):
-        """`layer(inputs, learn)` of a `BackgroundBasis`, whose weights learn only from
-        step `background_basis_start` on. Before it the path passes no gradient, so its
-        weights stay at their zero start and it adds nothing (nor would a gradient to
-        its inputs, through zero weights, be other than 0); the forward value is the
-        same at every step, whatever the optimizer state of a loaded model. The step
-        is read in the graph (no retracing when it switches on)."""
-        out = layer(inputs, learn=learn)
+    def _background_learns(self, learn):
+        """Whether the background's linear parts (V, U and a `LowRankNormal`
+        likelihood's factor W) learn from this pass: False for target examples
+        (`learn=False`), and only from step `background_basis_start` on. Before it they
+        get no gradient, so V and U stay at their zero start and add nothing (nor
+        would a gradient to their inputs, through zero weights, be other than 0) and
+        W at its small random start; the forward value is the same at every step,
+        whatever the optimizer state of a loaded model.
+
+        Returns:
+            A Python bool, or a boolean tensor read in the graph (no retracing when
+            it switches on), for `tfvae.layers.gradient_gate`.
+        """
         started = self._reached(self.background_basis_start) if learn else None
-        if started is not None:
-            learns = tf.cast(started, out.dtype)
-            out = learns * out + (1.0 - learns) * tf.stop_gradient(out)
-        return out
+        return bool(learn) if started is None else started
 
     def _reached(self, step):
         """Whether training has reached `step`, a boolean tensor read in the graph (no
@@ -343,19 +358,28 @@ class ContrastiveVAE(LatentVariableModel):
     def decode(self, s, z, training=False):
         """Returns p(x|s, z); pass `s = 0` for the background alone."""
         sz = tf.concat([tf.cast(s, tf.float32), tf.cast(z, tf.float32)], axis=-1)  # (B, d_s + d_z)
-        return self.likelihood(self._likelihood_parameters(sz, training))
+        return self._likelihood(self._likelihood_parameters(sz, training), learn=True)
 
     def _likelihood_parameters(self, sz, training, learn_basis=True):
         """The decoder's output on `(N, d_s + d_z)` latents, plus `z V` with a background basis."""
         params = self.decoder(sz, training=training)
         if self.background_basis is not None:
-            params += self._linear_path(self.background_basis, sz[:, self.salient_dim :], learn_basis)
+            params += self.background_basis(sz[:, self.salient_dim :], learn=self._background_learns(learn_basis))
         return params
+
+    def _likelihood(self, params, learn):
+        """p(x | s, z) of decoder parameters; a `LowRankNormal`'s factor W learns as the
+        background basis does (`_background_learns`): a covariance of the background
+        data, which target examples use but cannot bend toward their foreground."""
+        if isinstance(self.likelihood, LowRankNormal):
+            return self.likelihood(params, learn_factor=self._background_learns(learn))
+        return self.likelihood(params)
 
     def _decode_joint(self, training, learn_basis=True):
         """A decode function of concatenated `(N, d_s + d_z)` latents, for the ELBO
-        helpers; `learn_basis=False` (target examples) holds the background basis fixed."""
-        return lambda sz: self.likelihood(self._likelihood_parameters(sz, training, learn_basis))
+        helpers; `learn_basis=False` (target examples) holds the background basis and
+        a low-rank likelihood's factor fixed."""
+        return lambda sz: self._likelihood(self._likelihood_parameters(sz, training, learn_basis), learn_basis)
 
     def call(self, inputs, training=False):
         """Deterministic reconstruction of target examples (an array, or the
@@ -522,7 +546,9 @@ class ContrastiveVAE(LatentVariableModel):
             posterior means), `"background"` (mean of p(x|0, z)) and `"foreground"`
             (reconstruction - background). With a fitted residual texture, its
             posterior mean for the residual x - reconstruction is added to both
-            the reconstruction and the background.
+            the reconstruction and the background; with a `LowRankNormal`
+            likelihood, its `noise_mean` of that residual (the low-rank noise is
+            the background's, as its factor learns from background examples only).
         """
         split = lambda xb, _: self._separate_batch(xb)
         return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
@@ -534,8 +560,13 @@ class ContrastiveVAE(LatentVariableModel):
         reconstruction = self.decode(s, z).mean()
         background = self.decode(tf.zeros_like(s), z).mean()
         foreground = reconstruction - background
+        residual = tf.cast(x, reconstruction.dtype) - reconstruction
+        texture = None
         if self.residual_texture is not None:
-            texture = self.residual_texture(tf.cast(x, reconstruction.dtype) - reconstruction)
+            texture = self.residual_texture(residual)
+        elif isinstance(self.likelihood, LowRankNormal):
+            texture = self.likelihood.noise_mean(residual)
+        if texture is not None:
             reconstruction, background = reconstruction + texture, background + texture
         return {"reconstruction": reconstruction, "background": background, "foreground": foreground}
 
