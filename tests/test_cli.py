@@ -134,6 +134,10 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
     contrast = train.build_model(parser.parse_args(["--invariance-weight", "1", "--invariance-temperature", "0.5"]), (28, 28, 1))
     assert contrast.invariance_temperature == 0.5 and model.invariance_temperature == 0.0
     assert train.build_model(parser.parse_args(["--residual-components", "8"]), (28, 28, 1)).residual_texture.components == 8
+    low_rank = train.build_model(parser.parse_args(["--likelihood", "normal_low_rank", "--likelihood-rank", "5",
+                                                    "--background-basis-start", "1"]), (28, 28, 1))
+    assert (low_rank.likelihood.rank, low_rank.likelihood.fixed_scale, low_rank.background_basis_start) == (5, 0.1, 63)
+    assert train.build_model(parser.parse_args(["--likelihood", "normal_low_rank"]), (28, 28, 1)).likelihood.rank == 16
     for wrong, message in ((["--linear-skip", "decoder"], "with --decoder additive choose from"),
                            (["--linear-skip", "all,decoder"], "'all' alone"),
                            (["--model", "vae", "--linear-skip", "decoder"], "names cvae networks"),
@@ -141,6 +145,9 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
                            (["--background-basis-start", "2"], "--background-basis-start needs --background-basis"),
                            (["--model", "vae", "--background-encoder-basis"], "applies to --model cvae"),
                            (["--model", "vae", "--residual-components", "4"], "--residual-components applies to --model cvae"),
+                           (["--likelihood-rank", "4"], "--likelihood-rank needs --likelihood normal_low_rank"),
+                           (["--likelihood", "normal_low_rank", "--likelihood-rank", "0"], "and K >= 1"),
+                           (["--likelihood", "normal_low_rank", "--residual-components", "4"], "both model the residual"),
                            (["--invariance-swap", "reconstruction"], "--invariance-swap needs --model cvae and --invariance-weight"),
                            (["--invariance-weight", "1", "--invariance-swap-start", "2"], "--invariance-swap-start needs"),
                            (["--invariance-temperature", "0.5"], "--invariance-temperature needs --model cvae"),

@@ -60,17 +60,22 @@ def add_arguments(parser):
                              "learns from background examples only (on mnist_on_grass it lowered the background "
                              "MSE and the salient ARI; docs/separation_benchmark.md)")
     parser.add_argument("--background-basis-start", type=int, default=0, metavar="EPOCH",
-                        help="with --background-basis or --background-encoder-basis: leave the linear paths out "
-                             "until this epoch, so that the salient space forms first")
+                        help="with --background-basis, --background-encoder-basis or --likelihood normal_low_rank: "
+                             "the linear background parts learn only from this epoch on, so that the salient space "
+                             "forms first")
     parser.add_argument("--background-encoder-basis", action="store_true",
                         help="cvae: add x U to q(z|x)'s parameters, a linear background encoder that both groups "
                              "train (with --background-basis: a linear background path on both sides)")
     parser.add_argument("--likelihood", default=None,
                         choices=("bernoulli", "continuous_bernoulli", "normal", "normal_global", "normal_per_dimension",
-                                 "normal_predicted", "poisson", "negative_binomial"),
+                                 "normal_predicted", "normal_low_rank", "poisson", "negative_binomial"),
                         help="p(x|z); default normal_global: Normal with one learned scale; normal_per_dimension: "
                              "a learned scale per pixel; normal_predicted: the decoder predicts the scale of "
-                             "every pixel of every example; normal: scale 1")
+                             "every pixel of every example; normal_low_rank: one learned scale plus a learned "
+                             "noise covariance of --likelihood-rank directions (cvae: learned from background "
+                             "examples only, its posterior mean added to the background); normal: scale 1")
+    parser.add_argument("--likelihood-rank", type=int, default=None, metavar="K",
+                        help="with --likelihood normal_low_rank: the rank of its noise covariance (default 16)")
     parser.add_argument("--posterior", choices=("diag", "full"), default="diag")
     parser.add_argument("--latent-dim", type=int, default=8, help="VAE latent size")
     parser.add_argument("--salient-dim", type=int, default=2)
@@ -140,10 +145,15 @@ def add_arguments(parser):
 def build_model(args, input_shape):
     """The model the flags describe."""
     import tfvae
-    from tfvae.layers import Normal
+    from tfvae.layers import LowRankNormal, Normal
 
     likelihood = args.likelihood or "normal_global"
-    if likelihood.startswith("normal_"):  # a learned scale, starting at 0.1
+    rank = args.likelihood_rank
+    if rank is not None and (likelihood != "normal_low_rank" or rank < 1):
+        raise SystemExit("tfvae train: --likelihood-rank needs --likelihood normal_low_rank, and K >= 1.")
+    if likelihood == "normal_low_rank":  # a learned scale, starting at 0.1, and W W^T
+        likelihood = LowRankNormal(input_shape, rank or 16, fixed_scale=0.1, seed=args.seed)
+    elif likelihood.startswith("normal_"):  # a learned scale, starting at 0.1
         likelihood = Normal(input_shape, scale=likelihood[len("normal_"):], fixed_scale=0.1)
     common = dict(
         architecture=args.architecture,
@@ -161,10 +171,10 @@ def build_model(args, input_shape):
         raise SystemExit("tfvae train: --background-basis applies to --model cvae.")
     if args.model == "vae" and args.background_encoder_basis:
         raise SystemExit("tfvae train: --background-encoder-basis applies to --model cvae.")
-    linear_paths = args.background_basis or args.background_encoder_basis
+    linear_paths = args.background_basis or args.background_encoder_basis or args.likelihood == "normal_low_rank"
     if args.background_basis_start and not linear_paths or args.background_basis_start < 0:
-        raise SystemExit("tfvae train: --background-basis-start needs --background-basis or "
-                         "--background-encoder-basis, and an epoch >= 0.")
+        raise SystemExit("tfvae train: --background-basis-start needs --background-basis, "
+                         "--background-encoder-basis or --likelihood normal_low_rank, and an epoch >= 0.")
     if args.invariance_swap != "target" and not (args.model == "cvae" and args.invariance_weight > 0):
         raise SystemExit("tfvae train: --invariance-swap needs --model cvae and --invariance-weight > 0.")
     if args.invariance_swap_start and args.invariance_swap != "reconstruction" or args.invariance_swap_start < 0:
@@ -180,6 +190,9 @@ def build_model(args, input_shape):
         raise SystemExit("tfvae train: --mixture-fit-epoch is a model.fit callback; the multiworker loop has none.")
     if args.residual_components and args.model == "vae" or args.residual_components < 0:
         raise SystemExit("tfvae train: --residual-components applies to --model cvae, and K >= 0.")
+    if args.residual_components and args.likelihood == "normal_low_rank":
+        raise SystemExit("tfvae train: --residual-components and --likelihood normal_low_rank both model the "
+                         "residual texture; choose one.")
     if args.model == "vae":
         return tfvae.VAE(input_shape, args.latent_dim, **common)
     return tfvae.ContrastiveVAE(
