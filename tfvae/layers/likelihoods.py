@@ -194,8 +194,10 @@ class LowRankNormal(Likelihood):
         """
         factor = tf.stop_gradient(self.factor)  # (D, rank)
         flat = tf.reshape(tf.cast(residuals, factor.dtype), (-1, self.event_size))  # (B, D)
-        capacitance = tf.matmul(factor, factor, transpose_a=True) + tf.stop_gradient(self.noise_variance()) * tf.eye(self.rank)
-        coefficients = tf.linalg.cholesky_solve(tf.linalg.cholesky(capacitance), tf.matmul(factor, flat, transpose_a=True, transpose_b=True))
+        variance = tf.stop_gradient(self.noise_variance())
+        capacitance = tf.matmul(factor, factor, transpose_a=True) + variance * tf.eye(self.rank)  # (rank, rank)
+        projected = tf.matmul(factor, flat, transpose_a=True, transpose_b=True)  # W^T r, (rank, B)
+        coefficients = tf.linalg.cholesky_solve(tf.linalg.cholesky(capacitance), projected)  # E[u | x], (rank, B)
         return tf.reshape(tf.matmul(coefficients, factor, transpose_a=True, transpose_b=True), tf.shape(residuals))
 
     def get_config(self):
