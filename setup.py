@@ -31,6 +31,7 @@ setup(
         "numpy>=1.26",
         "pyyaml>=6",
     ],
-    extras_require={"test": ["pytest>=7", "hypothesis>=6"]},
+    # pytest-xdist: the suite runs on two worker processes (pytest.ini).
+    extras_require={"test": ["pytest>=7", "pytest-xdist>=3", "hypothesis>=6"]},
     entry_points={"console_scripts": ["tfvae=tfvae.cli.main:main"]},
 )
