@@ -342,6 +342,10 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     partial = report.collapse_warnings({"test_salient_active_units": 1}, salient_dim=2)
     assert len(partial) == 1 and partial[0].startswith("only 1 of 2 salient dimensions are in use")
     assert report.collapse_warnings({"test_latent_silhouette": 0.5}) == []  # a VAE's report
+    # The background: the low-rank likelihood's 0/1 seed-1 run kept 3 of 16 in use.
+    emptied = report.collapse_warnings({"test_salient_active_units": 2, "test_background_active_units": 3}, 2, 16)
+    assert len(emptied) == 1 and emptied[0].startswith("only 3 of 16 background dimensions are in use")
+    assert report.collapse_warnings({"test_background_active_units": 16}, 2, 16) == []
     # Leakage: the predicted-scale run that lost its salient space (0.056 / 0.089)
     # warns; a healthy 0/1 run (0.42 / 0.01) and all ten (-0.009 / -0.024) do not.
     leaked = report.collapse_warnings({"test_salient_active_units": 2, "test_salient_silhouette": 0.056,

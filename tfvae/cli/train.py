@@ -435,6 +435,6 @@ def run(args):
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     report.save_figure(model, test, os.path.join(out, "separation.png"))
-    report.print_results(metrics, getattr(model, "salient_dim", None))
+    report.print_results(metrics, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
     print(f"run written to {out}")
     return metrics
