@@ -32,9 +32,12 @@ CASES = {
              lambda: tfvae.ContrastiveVAE((30,), 2, 3, wasserstein_weight=0.5, mmd_weight=1.0, tc_weight=1.0,
                                           invariance_weight=1.0, invariance_relative=True, invariance_temperature=0.5,
                                           **cvae)),  # InfoNCE: negatives and spread from the global batch
-    # the mixture prior and the clustering term, whose marginal couples the global batch
+    # the mixture prior and the clustering term, whose marginal couples the global batch;
+    # a low-rank likelihood whose factor learns from background examples from step 3
     "mixture": (lambda: tf.data.Dataset.from_tensor_slices(pairs).batch(16),
-                lambda: tfvae.ContrastiveVAE((30,), 2, 3, salient_components=3, cluster_weight=1.0, **cvae)),
+                lambda: tfvae.ContrastiveVAE((30,), 2, 3, salient_components=3, cluster_weight=1.0,
+                                             **{**cvae, "likelihood": tfvae.layers.LowRankNormal((30,), 2)},
+                                             background_basis_start=3)),
 }
 
 def train(strategy, make_data, build):
