@@ -54,7 +54,7 @@ LEAKAGE_SILHOUETTE = 0.05
 def collapse_warnings(report, salient_dim=None, background_dim=None):
     """Lines warning of an unused salient or background space in a cVAE's `evaluate` report.
 
-    Three signs, measured on mnist_on_grass (docs/separation_benchmark.md):
+    Four signs, measured on mnist_on_grass (docs/separation_benchmark.md):
     no salient dimension whose posterior mean varies over the test targets
     (`test_salient_active_units` = 0: every target gets the same s); fewer such
     dimensions than `salient_dim` (a partial collapse: the strong invariance weights

@@ -13,9 +13,9 @@ def gradient_gate(value, learn):
             so that a compiled train step switches without retracing.
 
     Returns:
-        A tensor equal to `value` in the forward pass.
+        `value` itself (learn=True), or a tensor equal to it in the forward pass.
     """
     if isinstance(learn, bool):
-        return tf.identity(value) if learn else tf.stop_gradient(value)
+        return value if learn else tf.stop_gradient(value)
     learns = tf.cast(learn, value.dtype)
     return learns * value + (1.0 - learns) * tf.stop_gradient(value)  # (1 - g) carries no gradient
