@@ -156,8 +156,9 @@ def separation_report(model, x, labels=None, true_background=None, true_foregrou
     Returns:
         Dict: ints `salient_active_units` and `background_active_units`
         (`active_units`); floats `salient_silhouette`, `background_silhouette`, `salient_ari`,
-        `salient_nmi` (with labels); `background_mse` and `foreground_correlation`
-        (with ground truth).
+        `salient_nmi` (with labels); `background_mse` (of the decoded
+        `"background"`), `background_layer_mse` (of `"background_layer"`, x minus
+        the foreground) and `foreground_correlation` (with ground truth).
     """
     salient, background = model.salient_embedding(x), model.background_embedding(x)
     report = {"salient_active_units": active_units(salient), "background_active_units": active_units(background)}
@@ -170,6 +171,7 @@ def separation_report(model, x, labels=None, true_background=None, true_foregrou
         parts = model.separate(x)
         if true_background is not None:
             report["background_mse"] = mse(parts["background"], true_background)
+            report["background_layer_mse"] = mse(parts["background_layer"], true_background)
         if true_foreground is not None:
             report["foreground_correlation"] = correlation(parts["foreground"], true_foreground)
     return {prefix + key: value for key, value in report.items()}

@@ -69,6 +69,7 @@ def test_contrastive_run_evaluates_and_exports(tmp_path):
     np.testing.assert_allclose(exported.encode(tf.constant(x))["salient_mean"].numpy(), model.salient_embedding(x), atol=1e-5)
     parts = exported.separate(tf.constant(x))
     np.testing.assert_allclose(parts["foreground"].numpy(), model.separate(x)["foreground"], atol=1e-5)
+    np.testing.assert_allclose(parts["background_layer"].numpy(), model.separate(x)["background_layer"], atol=1e-5)
 
 
 @pytest.mark.parametrize("command", ["evaluate", "export"])

@@ -82,6 +82,8 @@ def test_separate_is_consistent_with_decode():
     np.testing.assert_allclose(out["reconstruction"], model.decode(q_s.mean(), q_z.mean()).mean(), rtol=1e-5)
     np.testing.assert_allclose(out["background"], model.decode(tf.zeros((5, 2)), q_z.mean()).mean(), rtol=1e-5)
     np.testing.assert_allclose(out["foreground"], out["reconstruction"] - out["background"], atol=1e-6)
+    np.testing.assert_allclose(out["foreground"] + out["background_layer"], TARGET[:5], atol=1e-6)  # two layers of x
+    assert set(out) == {"reconstruction", "background", "foreground", "background_layer"}
     assert all(v.shape == TARGET[:5].shape for v in out.values())
     np.testing.assert_allclose(model.salient_embedding(TARGET[:5]), q_s.mean(), rtol=1e-6)
     np.testing.assert_allclose(model.background_embedding(TARGET[:5]), q_z.mean(), rtol=1e-6)
@@ -309,10 +311,13 @@ def test_separation_report_uses_the_model_outputs():
         "test_salient_ari",
         "test_salient_nmi",
         "test_background_mse",
+        "test_background_layer_mse",
         "test_foreground_correlation",
     }
     parts = model.separate(TARGET[:40])
     np.testing.assert_allclose(report["test_background_mse"], metrics.mse(parts["background"], truth))
+    # The layer's error is the foreground's: x - foreground - truth = (x - truth) - foreground.
+    np.testing.assert_allclose(report["test_background_layer_mse"], metrics.mse(parts["foreground"], TARGET[:40] - truth), rtol=1e-5)
     np.testing.assert_allclose(report["test_salient_silhouette"], metrics.silhouette(model.salient_embedding(TARGET[:40]), LABELS[:40]))
     assert report["test_background_active_units"] == metrics.active_units(model.background_embedding(TARGET[:40]))
 

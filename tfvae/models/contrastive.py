@@ -545,8 +545,11 @@ class ContrastiveVAE(LatentVariableModel):
 
         Returns:
             Dict of numpy arrays: `"reconstruction"` (mean of p(x|s, z) at the
-            posterior means), `"background"` (mean of p(x|0, z)) and `"foreground"`
-            (reconstruction - background). With a fitted residual texture, its
+            posterior means), `"background"` (mean of p(x|0, z)), `"foreground"`
+            (reconstruction - background) and `"background_layer"` (x -
+            foreground: the background with the detail of x that the decoder
+            leaves out, so that `foreground + background_layer == x`, as two
+            layers of an image). With a fitted residual texture, its
             posterior mean for the residual x - reconstruction is added to both
             the reconstruction and the background; with a `LowRankNormal`
             likelihood, its `noise_mean` of that residual (the low-rank noise is
@@ -570,7 +573,9 @@ class ContrastiveVAE(LatentVariableModel):
             texture = self.likelihood.noise_mean(residual)
         if texture is not None:
             reconstruction, background = reconstruction + texture, background + texture
-        return {"reconstruction": reconstruction, "background": background, "foreground": foreground}
+        layer = tf.cast(x, foreground.dtype) - foreground
+        return {"reconstruction": reconstruction, "background": background, "foreground": foreground,
+                "background_layer": layer}
 
     def with_residual_texture(self, components):
         """A copy of this model (same weights) with an unfitted residual texture of
