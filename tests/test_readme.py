@@ -16,7 +16,7 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the example saves files in the working directory
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
-    assert set(namespace["parts"]) == {"reconstruction", "background", "foreground"}
+    assert set(namespace["parts"]) == {"reconstruction", "background", "foreground", "background_layer"}
     assert (tmp_path / "vae.keras").exists() and (tmp_path / "vae_savedmodel").is_dir()
 
 
