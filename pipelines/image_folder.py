@@ -65,6 +65,12 @@ def from_image_folder(directory, image_size=None, color_mode="grayscale"):
         if resize:
             resized = tf.image.resize(image, shape[:2], method="area")
             image = tf.cast(tf.round(resized), tf.uint8)
+        else:  # name the file whose size differs, when the stream reaches it
+            message = (f"from_image_folder: images must all be {shape[0]}x{shape[1]} like the first one (pass "
+                       f"image_size=(H, W) to resize them); this file's height and width differ:")
+            same = tf.reduce_all(tf.equal(tf.shape(image)[:2], shape[:2]))
+            with tf.control_dependencies([tf.debugging.Assert(same, [message, path, tf.shape(image)[:2]])]):
+                image = tf.identity(image)
         return tf.ensure_shape(image, shape)
 
     fields = {"x": paths} if labels is None else {"x": paths, "label": labels}

@@ -28,16 +28,40 @@ def test_train_vae_writes_a_run_folder(tmp_path):
     assert -1 <= metrics["test_latent_silhouette"] <= 1
     assert (out / "model.keras").exists() and (out / "separation.png").exists()
     assert any((out / "logs").rglob("events.out.tfevents.*"))
+    # A finished run is kept: neither a new run nor --resume writes over it.
+    with pytest.raises(SystemExit, match="holds a finished run"):
+        main(args + ["--out", str(out)])
+    with pytest.raises(SystemExit, match="nothing to resume"):
+        main(["train", "--resume", "--out", str(out)])
+    assert json.loads((out / "metrics.json").read_text()) == metrics
+
+
+def test_one_class_run_has_no_clustering_scores(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--model", "vae", "--dataset", "digits_8x8", "--digits", "3", "--architecture", "mlp", "--epochs", "1"]
+    assert main(args + ["--epoch-size", "64", "--hidden-units", "8", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "test_target_elbo" in metrics and not any("silhouette" in key for key in metrics)
+
+
+@pytest.mark.parametrize("flag", ["--epochs", "--epoch-size", "--batch-size", "--latent-dim", "--salient-dim",
+                                  "--background-dim", "--summary-every", "--likelihood-rank"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_sizes_and_counts_are_positive(flag, value, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", flag, value])
+    assert f"argument {flag}: must be a positive integer, got {value}" in capsys.readouterr().err
 
 
 def test_train_contrastive_on_tabular_data(tmp_path):
     out = tmp_path / "run"
-    args = ["train", "--dataset", "synthetic", "--architecture", "mlp", "--background-dim", "12", "--epochs", "2", "--epoch-size", "400", "--hidden-units", "16"]
+    args = ["train", "--dataset", "synthetic", "--background-dim", "12", "--epochs", "2", "--epoch-size", "400", "--hidden-units", "16"]
     clusters = ["--salient-components", "3", "--mixture-fit-epoch", "1", "--cluster-weight", "1"]
     assert main(args + ["--tc-weight", "1", "--mmd-weight", "1", *clusters, "--residual-components", "3", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_background_silhouette", "test_salient_ari", "test_target_elbo"} <= set(metrics)
     assert not (out / "separation.png").exists()  # no images to show
+    assert json.loads((out / "args.json").read_text())["architecture"] == "mlp"  # the default for vectors
     # The mixture prior was refitted at epoch 1: its means left their seeded start.
     import keras
 
@@ -146,7 +170,6 @@ def test_network_and_prior_flags_reach_the_model_and_widths_belong_to_their_arch
                            (["--model", "vae", "--background-encoder-basis"], "applies to --model cvae"),
                            (["--model", "vae", "--residual-components", "4"], "--residual-components applies to --model cvae"),
                            (["--likelihood-rank", "4"], "--likelihood-rank needs --likelihood normal_low_rank"),
-                           (["--likelihood", "normal_low_rank", "--likelihood-rank", "0"], "and K >= 1"),
                            (["--likelihood", "normal_low_rank", "--residual-components", "4"], "both model the residual"),
                            (["--invariance-swap", "reconstruction"], "--invariance-swap needs --model cvae and --invariance-weight"),
                            (["--invariance-weight", "1", "--invariance-swap-start", "2"], "--invariance-swap-start needs"),

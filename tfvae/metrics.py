@@ -156,13 +156,13 @@ def separation_report(model, x, labels=None, true_background=None, true_foregrou
     Returns:
         Dict: ints `salient_active_units` and `background_active_units`
         (`active_units`); floats `salient_silhouette`, `background_silhouette`, `salient_ari`,
-        `salient_nmi` (with labels); `background_mse` (of the decoded
+        `salient_nmi` (with labels of two classes or more); `background_mse` (of the decoded
         `"background"`), `background_layer_mse` (of `"background_layer"`, x minus
         the foreground) and `foreground_correlation` (with ground truth).
     """
     salient, background = model.salient_embedding(x), model.background_embedding(x)
     report = {"salient_active_units": active_units(salient), "background_active_units": active_units(background)}
-    if labels is not None:
+    if labels is not None and len(np.unique(labels)) > 1:  # one class: nothing to cluster
         report["salient_silhouette"] = silhouette(salient, labels)
         report["background_silhouette"] = silhouette(background, labels)
         agreement = kmeans_agreement(salient, labels)

@@ -50,8 +50,8 @@ def test_every_command_reads_a_config(tmp_path, command):
     "text, message",
     [
         ("epoch: 3\n", r"unknown key 'epoch' \(did you mean 'epochs'\?\); valid keys: architecture, .*, epochs, .*wasserstein-weight\.$"),
-        ("epochs: two\n", r"key 'epochs' expects int, got 'two'\.$"),
-        ("epochs: 2.5\n", r"key 'epochs' expects int, got 2\.5\.$"),
+        ("epochs: two\n", r"key 'epochs' expects positive int, got 'two'\.$"),
+        ("epochs: 2.5\n", r"key 'epochs' expects positive int, got 2\.5\.$"),
         ("beta: [1, 2]\n", r"key 'beta' expects float, got \[1, 2\]\.$"),
         ("beta: {a: 1}\n", r"key 'beta' expects float, got \{'a': 1\}\.$"),
         ("hidden-units: a,b\n", r"key 'hidden-units' expects UNITS,UNITS,\.\.\., got 'a,b'\.$"),

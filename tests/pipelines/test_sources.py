@@ -85,6 +85,17 @@ def test_image_folder_errors(tmp_path):
         pipelines.from_image_folder(str(tmp_path), color_mode="cmyk")
 
 
+def test_image_folder_names_an_image_of_another_size(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "a").mkdir()
+    for name, size in (("img_0.png", 6), ("img_1.png", 6), ("img_2.png", 4)):
+        Image.fromarray(np.zeros((size, size), np.uint8)).save(tmp_path / "a" / name)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"must all be 6x6(.|\n)*img_2\.png"):
+        _collect(pipelines.from_image_folder(str(tmp_path)))
+    assert len(_collect(pipelines.from_image_folder(str(tmp_path), image_size=(6, 6)))) == 3  # resized: all pass
+
+
 def test_tfds_offline_error_names_data_dir_and_download_step(tmp_path):
     with pytest.raises(pipelines.DatasetNotPreparedError) as info:
         pipelines.from_tfds("mnist", "train", data_dir=str(tmp_path))

@@ -187,4 +187,4 @@ def _type_name(action):
         return action.type.__name__
     if action.metavar:
         return str(action.metavar)
-    return getattr(action.type, "__name__", "a value").strip("_").replace("<lambda>", "a value")
+    return getattr(action.type, "__name__", "a value").strip("_").replace("<lambda>", "a value").replace("_", " ")

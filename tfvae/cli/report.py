@@ -19,7 +19,7 @@ def evaluate(model, train, test, seed=0):
 
     Returns:
         Dict of floats: `test_target_elbo` and the separation (cVAE) or latent
-        clustering (VAE, with labels) metrics.
+        clustering (VAE, with labels of two classes or more) metrics.
     """
     from tfvae import metrics
 
@@ -33,7 +33,7 @@ def evaluate(model, train, test, seed=0):
         )
         if "background" in target:
             report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
-    elif "label" in target:
+    elif "label" in target and len(np.unique(target["label"])) > 1:  # one class: nothing to cluster
         latent = latent_embedding(model, target["x"])
         report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
         report.update({f"test_latent_{k}": v for k, v in metrics.kmeans_agreement(latent, target["label"]).items()})

@@ -28,6 +28,14 @@ def _units(text):
     return tuple(int(u) for u in text.split(","))
 
 
+def positive_int(text):
+    """An int >= 1 (sizes, counts and epochs; 0 would hang or divide by zero)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def _names(text):
     """Comma-separated names, e.g. `background_decoder,background_encoder`."""
     return tuple(name.strip() for name in text.split(",") if name.strip())
@@ -42,7 +50,8 @@ def add_arguments(parser):
                         help="mnist_on_grass training targets: 'fresh' (the default) lays every digit over a new "
                              "grass crop each time it is drawn, streamed, so no digit-grass pair repeats; N: a "
                              "fixed set with each digit over N crops. The test split keeps one fixed crop per digit")
-    parser.add_argument("--architecture", choices=("mlp", "conv"), default="conv")
+    parser.add_argument("--architecture", choices=("mlp", "conv"), default=None,
+                        help="default: conv for image datasets, mlp for vector ones (synthetic)")
     parser.add_argument("--hidden-units", type=_units, default=None, metavar="UNITS,UNITS,...",
                         help="mlp widths, e.g. 256,128")
     parser.add_argument("--filters", type=_units, default=None, metavar="F,F,...",
@@ -74,19 +83,19 @@ def add_arguments(parser):
                              "every pixel of every example; normal_low_rank: one learned scale plus a learned "
                              "noise covariance of --likelihood-rank directions (cvae: learned from background "
                              "examples only, its posterior mean added to the background); normal: scale 1")
-    parser.add_argument("--likelihood-rank", type=int, default=None, metavar="K",
+    parser.add_argument("--likelihood-rank", type=positive_int, default=None, metavar="K",
                         help="with --likelihood normal_low_rank: the rank of its noise covariance (default 16)")
     parser.add_argument("--posterior", choices=("diag", "full"), default="diag")
-    parser.add_argument("--latent-dim", type=int, default=8, help="VAE latent size")
-    parser.add_argument("--salient-dim", type=int, default=2)
-    parser.add_argument("--background-dim", type=int, default=8)
+    parser.add_argument("--latent-dim", type=positive_int, default=8, help="VAE latent size")
+    parser.add_argument("--salient-dim", type=positive_int, default=2)
+    parser.add_argument("--background-dim", type=positive_int, default=8)
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--kl-warmup-epochs", type=int, default=0,
                         help="raise the KL weight linearly from 0 to beta over this many epochs (0: none)")
     parser.add_argument("--decoder", choices=("additive", "joint"), default="additive",
                         help="cvae: p(x|s,z) as f_s(s) + f_z(z) (additive, the default: a foreground added to a "
                              "background) or one network on [s, z] (joint, as Abid & Zou)")
-    parser.add_argument("--salient-components", type=int, default=1,
+    parser.add_argument("--salient-components", type=positive_int, default=1,
                         help="cvae: 1 for the N(0, I) salient prior; K > 1 for a learned mixture of K Gaussians")
     parser.add_argument("--tc-weight", type=float, default=0.0)
     parser.add_argument("--mmd-weight", type=float, default=0.0)
@@ -118,22 +127,22 @@ def add_arguments(parser):
                         help="cvae with --salient-components K > 1: at the start of this (0-based) epoch, fit the "
                              "mixture prior to the training targets' salient means (a Gaussian mixture, as VaDE "
                              "starts from a pretrained autoencoder)")
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--epoch-size", type=int, default=4000,
+    parser.add_argument("--epochs", type=positive_int, default=12)
+    parser.add_argument("--epoch-size", type=positive_int, default=4000,
                         help="target/background pairs per epoch (the smaller set repeats)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the data (split, composition, pairing, shuffling), the weights and the model's noise")
     parser.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
     parser.add_argument("--strategy", choices=("auto", "none", "mirrored", "multiworker"), default="auto",
                         help="auto: MirroredStrategy with more than one GPU; multiworker: TF_CONFIG cluster")
-    parser.add_argument("--summary-every", type=int, default=1, metavar="EPOCHS",
+    parser.add_argument("--summary-every", type=positive_int, default=1, metavar="EPOCHS",
                         help="TensorBoard images, latent histograms, cluster scores and projector every this many epochs "
                              "(and after the last)")
-    parser.add_argument("--summary-examples", type=int, default=512,
+    parser.add_argument("--summary-examples", type=positive_int, default=512,
                         help="test targets summarized (histograms, per-dimension KL, projector)")
-    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+    parser.add_argument("--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
                         help="multiworker: also checkpoint every this many steps (model.fit checkpoints per epoch)")
     parser.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="auto",
                         help="Keras fit output: 1 a progress bar, 2 one line per epoch, 0 silent; "
@@ -142,15 +151,23 @@ def add_arguments(parser):
                         help="continue the interrupted run in --out from its last epoch checkpoint, with its saved flags")
 
 
+def _resolve_architecture(args, input_shape):
+    """Sets `--architecture` when not given: conv for images `(H, W, C)`, mlp for vectors."""
+    if args.architecture is None:
+        args.architecture = "conv" if len(input_shape) == 3 else "mlp"
+
+
 def build_model(args, input_shape):
     """The model the flags describe."""
     import tfvae
     from tfvae.layers import LowRankNormal, Normal
 
+    _resolve_architecture(args, input_shape)
+
     likelihood = args.likelihood or "normal_global"
     rank = args.likelihood_rank
-    if rank is not None and (likelihood != "normal_low_rank" or rank < 1):
-        raise SystemExit("tfvae train: --likelihood-rank needs --likelihood normal_low_rank, and K >= 1.")
+    if rank is not None and likelihood != "normal_low_rank":
+        raise SystemExit("tfvae train: --likelihood-rank needs --likelihood normal_low_rank.")
     if likelihood == "normal_low_rank":  # a learned scale, starting at 0.1, and W W^T
         likelihood = LowRankNormal(input_shape, rank or 16, fixed_scale=0.1, seed=args.seed)
     elif likelihood.startswith("normal_"):  # a learned scale, starting at 0.1
@@ -386,13 +403,16 @@ def _append_history(history, epochs, path):
 
 
 def _run_arguments(args, out):
-    """Creates the run folder and records the flags; with `--resume`, reloads them.
+    """Creates the run folder (`run` records the flags); with `--resume`, reloads them.
 
     Raises:
-        SystemExit: resuming a folder without a run, or starting over an unfinished one.
+        SystemExit: resuming a folder without a run or with a finished one, or
+            starting over an unfinished or finished run.
     """
     if args.resume:
         saved = run_folder.load_flags(out, "tfvae train --resume")
+        if not os.path.exists(os.path.join(out, "backup")) and os.path.exists(os.path.join(out, run_folder.MODEL_FILE)):
+            raise SystemExit(f"tfvae train --resume: the run in {out!r} has finished; there is nothing to resume.")
         # Flags added since the run was written keep their defaults, except where a
         # default changed: those take the value the run was trained with.
         return argparse.Namespace(**{**vars(args), **FORMER_DEFAULTS, **vars(saved), "resume": True, "out": out})
@@ -400,8 +420,9 @@ def _run_arguments(args, out):
         return args  # the chief checks and writes the run folder
     if os.path.exists(os.path.join(out, "backup")):
         raise SystemExit(f"tfvae train: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
+    if os.path.exists(os.path.join(out, run_folder.MODEL_FILE)):
+        raise SystemExit(f"tfvae train: {out!r} holds a finished run; choose another --out (or delete the folder).")
     os.makedirs(out, exist_ok=True)
-    run_folder.save_flags(args, out)
     return args
 
 
@@ -417,9 +438,16 @@ def run(args):
     args = _run_arguments(args, out)
     keras.utils.set_random_seed(args.seed)
     train, test = cli_data.load(args.dataset, args.digits, args.seed, 1 if _fresh(args) else args.composites)
+    shape = train.target["x"].shape[1:]
+    _resolve_architecture(args, shape)
+    if not args.resume and is_chief():
+        run_folder.save_flags(args, out)
     strategy = choose_strategy(args.strategy)
     with strategy.scope():
-        model = build_model(args, train.target["x"].shape[1:])
+        try:
+            model = build_model(args, shape)
+        except ValueError as error:  # the model's own checks of the flags against the data
+            raise SystemExit(f"tfvae train: {error}") from None
         model.compile(keras.optimizers.Adam(args.learning_rate))
     if args.strategy == "multiworker":
         _fit_multiworker(args, model, train, strategy, out)
