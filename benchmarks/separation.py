@@ -270,7 +270,9 @@ def main():
     parser.add_argument("--skip", nargs="*", default=None, help="leave out the rows whose name contains one of these")
     parser.add_argument("--reuse", action="store_true",
                         help="read rows whose run folder already holds metrics.json instead of training them again "
-                             "(their seconds are those the run recorded in benchmark_seconds.json, or —)")
+                             "(their seconds are those the run recorded in benchmark_seconds.json, or —); without "
+                             "it a row whose folder holds a finished run stops the command (tfvae train never "
+                             "trains over one)")
     parser.add_argument("--mmd-weight", default="1",
                         help="MMD weight of the +MMD row (weight 10 lost the salient space on 1 of 3 seeds on digits 0/1; "
                              "see docs/separation_benchmark.md)")
