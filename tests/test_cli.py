@@ -200,3 +200,14 @@ def test_residual_texture_fits_to_the_training_background_examples():
     drawn = train.texture_examples(args, fixed, count=50)  # from the fresh training stream: grass crops
     assert drawn.shape == (50, 28, 28, 1) and 0 <= drawn.min() and drawn.max() <= 1 and drawn.std() > 0.05
     assert not np.array_equal(drawn[0], drawn[1])
+
+
+def test_resume_names_the_given_flags_it_ignores():
+    from tfvae.cli import train
+
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)
+    saved = argparse.Namespace(**{**vars(parser.parse_args([])), "epochs": 8, "seed": 3})
+    given = parser.parse_args(["--resume", "--out", "run", "--epochs", "10", "--seed", "3", "--batch-size", "32"])
+    assert train._ignored_on_resume(given, saved) == ["--epochs 10", "--batch-size 32"]
+    assert train._ignored_on_resume(parser.parse_args(["--resume", "--out", "run"]), saved) == []

@@ -9,6 +9,7 @@ import argparse
 import datetime
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -402,6 +403,19 @@ def _append_history(history, epochs, path):
             writer.writerow([epochs - ran + i, *(history[name][i] for name in names)])
 
 
+def _ignored_on_resume(args, saved):
+    """The flags given with `--resume` (set away from their default) that differ from
+    the run's saved ones, as `--name value`."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    defaults, saved = vars(parser.parse_args([])), vars(saved)
+    return [
+        f"--{name.replace('_', '-')} {value}"
+        for name, value in vars(args).items()
+        if name in defaults and name not in ("resume", "out") and value != defaults[name] and value != saved.get(name)
+    ]
+
+
 def _run_arguments(args, out):
     """Creates the run folder (`run` records the flags); with `--resume`, reloads them.
 
@@ -413,6 +427,10 @@ def _run_arguments(args, out):
         saved = run_folder.load_flags(out, "tfvae train --resume")
         if not os.path.exists(os.path.join(out, "backup")) and os.path.exists(os.path.join(out, run_folder.MODEL_FILE)):
             raise SystemExit(f"tfvae train --resume: the run in {out!r} has finished; there is nothing to resume.")
+        ignored = _ignored_on_resume(args, saved)
+        if ignored:
+            print(f"warning: tfvae train --resume continues with the run's saved flags; ignored: {', '.join(ignored)}",
+                  file=sys.stderr)
         # Flags added since the run was written keep their defaults, except where a
         # default changed: those take the value the run was trained with.
         return argparse.Namespace(**{**vars(args), **FORMER_DEFAULTS, **vars(saved), "resume": True, "out": out})
