@@ -86,13 +86,17 @@ COLUMNS = (
 )
 
 
+def flat(a):
+    """Examples as float64 rows, `(N, D)`, for the linear references."""
+    return a.reshape(len(a), -1).astype("float64")
+
+
 def contrastive_pca(train, test, seed=0, n_components=2):
     """cPCA to `n_components` (the salient size): fit on train target/background, alpha
     chosen from the package's grid by train silhouette (favourable to cPCA: it sees
     the labels), applied to test."""
     from contrastive import CPCA
 
-    flat = lambda a: a.reshape(len(a), -1).astype("float64")
     cpca = CPCA(n_components=n_components)
     cpca.fit(flat(train.target["x"]), flat(train.background["x"]))
     alpha = _label_picked(lambda a, x: cpca.cpca_alpha(flat(x), a), np.logspace(-1, 3, 13), train, seed)
@@ -121,7 +125,6 @@ def whitened_pca(train, test, seed=0, n_components=2):
     silhouette, as cPCA's alpha. A linear reference with no VAE."""
     from sklearn.decomposition import PCA
 
-    flat = lambda a: a.reshape(len(a), -1).astype("float64")
     background = flat(train.background["x"])
     mean = background.mean(0)
     ev, vectors = np.linalg.eigh(np.cov(background - mean, rowvar=False))
@@ -152,7 +155,6 @@ def wiener_filter(train, test, seed=0, n_components=None):
     correlation on training targets (it sees their ground truth, as cPCA's alpha
     sees the labels). A linear reference for the separation columns; it has no
     embedding (`seed` and `n_components` are unused)."""
-    flat = lambda a: a.reshape(len(a), -1).astype("float64")
     targets, background = flat(train.target["x"]), flat(train.background["x"])
     mean_t, mean_b = targets.mean(0), background.mean(0)
     cov_t, cov_b = np.cov(targets, rowvar=False), np.cov(background, rowvar=False)

@@ -142,6 +142,11 @@ def within_group_share(embedding, groups):
     return float(np.sum((embedding - group_means[index]) ** 2) / total)
 
 
+def has_classes(labels):
+    """Whether `labels` (or None) hold two classes or more: one class has nothing to cluster."""
+    return labels is not None and len(np.unique(labels)) > 1
+
+
 def separation_report(model, x, labels=None, true_background=None, true_foreground=None, prefix=""):
     """All separation metrics of a `ContrastiveVAE` on target examples `x`.
 
@@ -162,7 +167,7 @@ def separation_report(model, x, labels=None, true_background=None, true_foregrou
     """
     salient, background = model.salient_embedding(x), model.background_embedding(x)
     report = {"salient_active_units": active_units(salient), "background_active_units": active_units(background)}
-    if labels is not None and len(np.unique(labels)) > 1:  # one class: nothing to cluster
+    if has_classes(labels):
         report["salient_silhouette"] = silhouette(salient, labels)
         report["background_silhouette"] = silhouette(background, labels)
         agreement = kmeans_agreement(salient, labels)

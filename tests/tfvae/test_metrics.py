@@ -83,3 +83,8 @@ def test_within_group_share_is_the_within_part_of_the_variance():
         metrics.within_group_share(np.ones((4, 2)), [0, 0, 1, 1])
     with pytest.raises(ValueError, match="4 embeddings but 3"):
         metrics.within_group_share(values, [0, 0, 1])
+
+
+def test_has_classes_needs_two_distinct_labels():
+    assert not metrics.has_classes(None) and not metrics.has_classes(np.array([3, 3, 3]))
+    assert metrics.has_classes(np.array([3, 0, 3]))

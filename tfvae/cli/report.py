@@ -33,7 +33,7 @@ def evaluate(model, train, test, seed=0):
         )
         if "background" in target:
             report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
-    elif "label" in target and len(np.unique(target["label"])) > 1:  # one class: nothing to cluster
+    elif metrics.has_classes(target.get("label")):
         latent = latent_embedding(model, target["x"])
         report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
         report.update({f"test_latent_{k}": v for k, v in metrics.kmeans_agreement(latent, target["label"]).items()})
