@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from tfvae.cli.config import positive_int
 from tuning.search import HYPERMODELS, search
 from tuning.tuners import TUNERS
 
@@ -67,18 +68,18 @@ def add_arguments(parser):
     parser.add_argument("--tuner", choices=sorted(TUNERS), default="random")
     parser.add_argument("--objective", choices=("elbo", "iwae", "silhouette"), default="elbo",
                         help="held-out fixed-seed ELBO (cvae: target ELBO), IWAE (vae) or embedding silhouette")
-    parser.add_argument("--max-trials", type=int, default=10, help="trials (random, bayesian)")
-    parser.add_argument("--epochs", type=int, default=5, help="epochs per trial (hyperband: most epochs per model)")
+    parser.add_argument("--max-trials", type=positive_int, default=10, help="trials (random, bayesian)")
+    parser.add_argument("--epochs", type=positive_int, default=5, help="epochs per trial (hyperband: most epochs per model)")
     parser.add_argument("--space", type=parse_space_item, action="append", default=[], metavar="NAME=SPEC",
                         help="override one range: latent_dim=2:16, beta=0.5:4:log, salient_dim=2,4,8 or beta=1 (fixed); repeatable")
-    parser.add_argument("--iwae-samples", type=int, default=None, help="also log the IWAE estimate (vae)")
+    parser.add_argument("--iwae-samples", type=positive_int, default=None, help="also log the IWAE estimate (vae)")
     parser.add_argument("--architecture", choices=("mlp", "conv"), default="mlp")
     parser.add_argument("--hidden-units", type=_units, default=None, help="mlp widths, e.g. 64,32")
     parser.add_argument("--likelihood", choices=LIKELIHOODS, default="auto",
                         help="p(x|z); auto: bernoulli for data in [0, 1], normal otherwise")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--epoch-size", type=int, default=None, help="cvae: target/background pairs per epoch")
-    parser.add_argument("--max-examples", type=int, default=None, help="use at most this many examples per split and set")
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--epoch-size", type=positive_int, default=None, help="cvae: target/background pairs per epoch")
+    parser.add_argument("--max-examples", type=positive_int, default=None, help="use at most this many examples per split and set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="output folder (default: runs/tune-<model>-<dataset>)")
     parser.add_argument("--directory", default=None, help="search directory parent (default: <out>); resumed unless --overwrite")

@@ -61,3 +61,10 @@ def test_contrastive_search_writes_the_three_files(tmp_path):
 def test_contrastive_search_needs_a_background_set(tmp_path):
     with pytest.raises(SystemExit, match="needs a dataset with a background set"):
         cli.run(parse(["--model", "cvae", "--dataset", "digits_8x8", "--out", str(tmp_path)]), cli_data.load)
+
+
+@pytest.mark.parametrize("flag", ["--max-trials", "--epochs", "--batch-size", "--epoch-size", "--max-examples"])
+def test_counts_and_sizes_are_positive(flag, capsys):
+    with pytest.raises(SystemExit):
+        parse([flag, "0"])
+    assert f"argument {flag}: must be a positive integer, got 0" in capsys.readouterr().err

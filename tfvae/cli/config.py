@@ -146,6 +146,14 @@ def _switch(action, name, value, where):
     return action.const if value else action.default
 
 
+def positive_int(text):
+    """A flag type: an int >= 1 (sizes, counts and epochs; 0 would hang or divide by zero)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def _checked(action, name, value, where):
     """A single value through the flag's `type` and `choices`."""
     converted = _typed(action, name, value, where)

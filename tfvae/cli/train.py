@@ -15,6 +15,7 @@ import numpy as np
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import report, run_folder
+from tfvae.cli.config import positive_int
 from tfvae.distribute import is_chief, choose_strategy, fit_distributed
 
 
@@ -27,14 +28,6 @@ TEXTURE_EXAMPLES = 10000
 def _units(text):
     """Comma-separated layer widths, e.g. `256,128`."""
     return tuple(int(u) for u in text.split(","))
-
-
-def positive_int(text):
-    """An int >= 1 (sizes, counts and epochs; 0 would hang or divide by zero)."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
 
 
 def _names(text):
