@@ -100,12 +100,15 @@ def contrastive_pca(train, test, seed=0, n_components=2):
     cpca = CPCA(n_components=n_components)
     cpca.fit(flat(train.target["x"]), flat(train.background["x"]))
     alpha = _label_picked(lambda a, x: cpca.cpca_alpha(flat(x), a), np.logspace(-1, 3, 13), train, seed)
-    embedding = cpca.cpca_alpha(flat(test.target["x"]), alpha)
+    return {**_salient_scores(cpca.cpca_alpha(flat(test.target["x"]), alpha), test), "alpha": float(alpha)}
+
+
+def _salient_scores(embedding, test):
+    """Test silhouette and k-means ARI of a linear reference's embedding of the test targets."""
     labels = test.target["label"]
     return {
         "test_salient_silhouette": metrics.silhouette(embedding, labels),
         "test_salient_ari": metrics.kmeans_agreement(embedding, labels)["ari"],
-        "alpha": float(alpha),
     }
 
 
@@ -139,12 +142,7 @@ def whitened_pca(train, test, seed=0, n_components=2):
         return pca.transform((flat(x) - mean) @ whiten)
 
     eps = _label_picked(embed, (1e-3, 3e-3, 1e-2, 3e-2, 1e-1), train, seed)
-    embedding, labels = embed(eps, test.target["x"]), test.target["label"]
-    return {
-        "test_salient_silhouette": metrics.silhouette(embedding, labels),
-        "test_salient_ari": metrics.kmeans_agreement(embedding, labels)["ari"],
-        "eps": eps,
-    }
+    return {**_salient_scores(embed(eps, test.target["x"]), test), "eps": eps}
 
 
 def wiener_filter(train, test, seed=0, n_components=None):
