@@ -83,3 +83,37 @@ def test_history_of_a_resumed_run_keeps_the_last_row_per_epoch(tmp_path):
     path.write_text("epoch,loss,val_loss\n0,5.0,6.0\n1,4.0,5.0\n1,3.5,4.5\n2,3.0,NA\n")
     assert report.read_history(path) == {"epoch": [0.0, 1.0, 2.0], "loss": [5.0, 3.5, 3.0],
                                          "val_loss": [6.0, 4.5, pytest.approx(float("nan"), nan_ok=True)]}
+
+
+def test_a_model_saved_by_the_python_api_evaluates_on_a_named_dataset(tmp_path):
+    import tfvae
+    from tfvae import metrics
+
+    train, test = cli_data.load("synthetic", seed=2)
+    model = tfvae.ContrastiveVAE(train.target["x"].shape[1:], salient_dim=2, background_dim=3, architecture="mlp",
+                                 likelihood="normal", network_kwargs={"hidden_units": (16,)})
+    model.compile(keras.optimizers.Adam(1e-3))
+    pairs = {"target": train.target["x"][:64], "background": train.background["x"][:64]}
+    model.fit(tf.data.Dataset.from_tensor_slices(pairs).batch(32), epochs=1, verbose=0)
+    path = tmp_path / "api" / "model.keras"
+    path.parent.mkdir()
+    model.save(path)
+
+    with pytest.raises(SystemExit, match="--dataset"):
+        main(["evaluate", str(path)])
+    assert main(["evaluate", str(path), "--dataset", "synthetic", "--seed", "2"]) == 0  # next to the file
+    evaluated = json.loads((path.parent / "evaluation.json").read_text())
+    assert evaluated["model"] == "cvae" and evaluated["seed"] == 2
+    # The seed's test split: the same silhouette as the model's own embedding of it.
+    expected = metrics.silhouette(model.salient_embedding(test.target["x"]), test.target["label"])
+    assert evaluated["test_salient_silhouette"] == pytest.approx(expected, abs=1e-6)
+    assert (path.parent / "latent_scatter.png").exists() and not (path.parent / "training_curves.png").exists()
+
+    with pytest.raises(SystemExit, match="needs a dataset with a background set"):
+        main(["evaluate", str(path), "--dataset", "digits_8x8"])
+    with pytest.raises(SystemExit, match="no model file"):
+        main(["evaluate", str(tmp_path / "missing.keras"), "--dataset", "synthetic"])
+    other = tmp_path / "dense.keras"
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]).save(other)
+    with pytest.raises(SystemExit, match="not a tfvae VAE or ContrastiveVAE"):
+        main(["evaluate", str(other), "--dataset", "synthetic"])

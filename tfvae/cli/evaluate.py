@@ -1,4 +1,4 @@
-"""`tfvae evaluate`: test metrics and figures of a run folder written by `tfvae train`.
+"""`tfvae evaluate`: test metrics and figures of a run folder or of a saved model.
 
 Loads `RUN_DIR/model.keras` and the run's flags (`args.json`), evaluates on the
 run's test split (the same metrics as the run's `metrics.json`) and writes into
@@ -6,6 +6,11 @@ run's test split (the same metrics as the run's `metrics.json`) and writes into
 embedding of a cVAE, the latent means of a VAE, coloured by label),
 `training_curves.png` (every term of `history.csv`, training and validation) and,
 for image data, `separation.png`.
+
+A model trained through the Python API and saved with `model.save("m.keras")` has
+no run flags: `tfvae evaluate m.keras --dataset NAME` evaluates it on that
+dataset's test split (`--digits` and `--seed` as `tfvae train` reads them, seed 0
+by default), writing next to the file unless `--out` is given.
 """
 
 import argparse
@@ -21,13 +26,16 @@ STAGES = ("data", "model", "metrics", "figures")
 
 def add_arguments(parser):
     """Declares the flags of `tfvae evaluate`."""
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by tfvae train")
+    parser.add_argument("run_dir", metavar="RUN_DIR",
+                        help="a run folder written by tfvae train, or a .keras file saved by model.save "
+                             "(then --dataset is needed)")
     parser.add_argument("--dataset", choices=cli_data.DATASETS, default=argparse.SUPPRESS,
                         help="evaluate on this dataset's test split instead of the run's (same input shape)")
     cli_data.add_digits_argument(parser, default=argparse.SUPPRESS, help="digit classes (default: the run's)")
     parser.add_argument("--seed", type=int, default=argparse.SUPPRESS,
                         help="seed of the Monte-Carlo ELBO (default: the run's --seed); "
-                             "the data are always split and generated with the run's seed")
+                             "the data are always split and generated with the run's seed; for a saved model "
+                             "file, also the seed of the data (default 0)")
     parser.add_argument("--out", default=None, help="folder for evaluation.json and the figures (default: RUN_DIR)")
 
 
@@ -35,11 +43,15 @@ def run(args):
     """Evaluates the run and writes its files; returns the contents of `evaluation.json`."""
     import keras
 
-    flags = run_folder.load_flags(args.run_dir, PROG)
+    saved_model = args.run_dir.endswith(".keras")
+    flags = _saved_model_flags(args) if saved_model else run_folder.load_flags(args.run_dir, PROG)
     dataset = getattr(args, "dataset", flags.dataset)
     digits = getattr(args, "digits", flags.digits)
     seed = getattr(args, "seed", flags.seed)
-    out = args.out or args.run_dir
+    out = args.out or ((os.path.dirname(args.run_dir) or ".") if saved_model else args.run_dir)
+    model = _load_saved_model(args.run_dir) if saved_model else None
+    if model is not None:  # the model says what it is; a run says it in its flags
+        flags.model = "cvae" if hasattr(model, "salient_embedding") else "vae"
     if flags.model == "cvae" and dataset not in cli_data.CONTRASTIVE:
         raise SystemExit(f"{PROG}: a cvae run needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
     print(f"{PROG}: {args.run_dir} on the {dataset} test split; stages: {', '.join(STAGES)}")
@@ -47,7 +59,7 @@ def run(args):
     composites = getattr(flags, "composites", 1)  # the baseline crops the run was trained beside
     train, test = cli_data.load(dataset, digits, flags.seed, 1 if composites == "fresh" else composites)
     progress.add(1)
-    model = run_folder.load_model(args.run_dir, PROG)
+    model = model or run_folder.load_model(args.run_dir, PROG)
     shape = tuple(test.target["x"].shape[1:])
     if shape != tuple(model.data_shape):
         raise SystemExit(f"{PROG}: the model takes inputs of shape {tuple(model.data_shape)}; {dataset} has {shape}.")
@@ -59,11 +71,32 @@ def run(args):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "evaluation.json"), "w") as f:
         json.dump(results, f, indent=2)
-    written = ["evaluation.json", *_figures(model, test, args.run_dir, out)]
+    written = ["evaluation.json", *_figures(model, test, None if saved_model else args.run_dir, out)]
     progress.add(1)
     report.print_results(results, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
     print(f"written to {out}: {', '.join(written)}")
     return results
+
+
+def _saved_model_flags(args):
+    """The flags a run folder would hold, for a model file saved by the Python API."""
+    if not hasattr(args, "dataset"):
+        raise SystemExit(f"{PROG}: {args.run_dir!r} is a saved model without run flags: "
+                         f"say which test split to use with --dataset ({', '.join(cli_data.DATASETS)}).")
+    return argparse.Namespace(dataset=args.dataset, digits=cli_data.DATASET_DEFAULT, seed=getattr(args, "seed", 0),
+                              composites=1)
+
+
+def _load_saved_model(path):
+    """A model file saved by `model.save`; a clear exit when it is missing or not a tfvae model."""
+    import keras
+
+    if not os.path.isfile(path):
+        raise SystemExit(f"{PROG}: no model file {path!r}.")
+    model = keras.models.load_model(path)
+    if not hasattr(model, "data_shape"):
+        raise SystemExit(f"{PROG}: {path!r} holds a {type(model).__name__}, not a tfvae VAE or ContrastiveVAE.")
+    return model
 
 
 def _figures(model, test, run_dir, out):
@@ -76,8 +109,8 @@ def _figures(model, test, run_dir, out):
     written = ["latent_scatter.png"]
     if report.save_figure(model, test, os.path.join(out, "separation.png")) is not None:
         written.append("separation.png")
-    history = os.path.join(run_dir, run_folder.HISTORY_FILE)
-    if os.path.exists(history):  # a multi-worker run logs no history
+    history = run_dir and os.path.join(run_dir, run_folder.HISTORY_FILE)  # a saved model file has none
+    if history and os.path.exists(history):  # a multi-worker run logs no history
         plots.training_curves(report.read_history(history), os.path.join(out, "training_curves.png"))
         written.append("training_curves.png")
     return written
