@@ -153,22 +153,29 @@ def wiener_filter(train, test, seed=0, n_components=None):
     correlation on training targets (it sees their ground truth, as cPCA's alpha
     sees the labels). A linear reference for the separation columns; it has no
     embedding (`seed` and `n_components` are unused)."""
+    foreground, ridge = wiener_estimator(train)
+    estimate = foreground(test.target["x"])
+    return {
+        "test_background_layer_mse": metrics.mse(flat(test.target["x"]) - estimate, flat(test.target["background"])),
+        "test_foreground_correlation": metrics.correlation(estimate, flat(test.target["foreground"])),
+        "ridge": ridge,
+    }
+
+
+def wiener_estimator(train):
+    """`(foreground, ridge)`: the Wiener filter of `wiener_filter` fitted to `train`, as a
+    function from images to flat foreground estimates, and the ridge it picked."""
     targets, background = flat(train.target["x"]), flat(train.background["x"])
     mean_t, mean_b = targets.mean(0), background.mean(0)
     cov_t, cov_b = np.cov(targets, rowvar=False), np.cov(background, rowvar=False)
 
-    def foreground(ridge, x):
+    def with_ridge(ridge):
         gain = (cov_t - cov_b) @ np.linalg.inv(cov_t + ridge * np.eye(len(cov_t)))
-        return (flat(x) - mean_t) @ gain.T + mean_t - mean_b
+        return lambda x: (flat(x) - mean_t) @ gain.T + mean_t - mean_b
 
-    truth = lambda data: flat(data.target["foreground"])
-    ridge = max((0.01, 0.03, 0.1, 0.3, 1.0), key=lambda r: metrics.correlation(foreground(r, train.target["x"]), truth(train)))
-    estimate = foreground(ridge, test.target["x"])
-    return {
-        "test_background_layer_mse": metrics.mse(flat(test.target["x"]) - estimate, flat(test.target["background"])),
-        "test_foreground_correlation": metrics.correlation(estimate, truth(test)),
-        "ridge": ridge,
-    }
+    truth = flat(train.target["foreground"])
+    ridge = max((0.01, 0.03, 0.1, 0.3, 1.0), key=lambda r: metrics.correlation(with_ridge(r)(train.target["x"]), truth))
+    return with_ridge(ridge), ridge
 
 
 def _cell(report, key):
