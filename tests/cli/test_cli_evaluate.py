@@ -22,7 +22,7 @@ def test_vae_run_evaluates_to_its_training_metrics_and_exports(tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--model", "vae", "--dataset", "digits_8x8", "--latent-dim", "2", "--likelihood", "bernoulli",
                  *TINY, "--seed", "3", "--out", str(run)]) == 0
-    assert main(["evaluate", str(run), "--out", str(tmp_path / "evaluation")]) == 0
+    assert main(["evaluate", str(run / "model.keras"), "--out", str(tmp_path / "evaluation")]) == 0  # = the folder
     trained, evaluated = _test_metrics(run / "metrics.json"), _test_metrics(tmp_path / "evaluation" / "evaluation.json")
     assert set(evaluated) == set(trained) >= {"test_target_elbo", "test_latent_silhouette", "test_latent_ari"}
     assert evaluated == pytest.approx(trained, rel=1e-6)  # the run's seed (3) and test split by default

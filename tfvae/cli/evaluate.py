@@ -10,7 +10,8 @@ for image data, `separation.png`.
 A model trained through the Python API and saved with `model.save("m.keras")` has
 no run flags: `tfvae evaluate m.keras --dataset NAME` evaluates it on that
 dataset's test split (`--digits` and `--seed` as `tfvae train` reads them, seed 0
-by default), writing next to the file unless `--out` is given.
+by default), writing next to the file unless `--out` is given. A run folder's own
+`model.keras` stands for its folder.
 """
 
 import argparse
@@ -43,6 +44,11 @@ def run(args):
     """Evaluates the run and writes its files; returns the contents of `evaluation.json`."""
     import keras
 
+    folder = os.path.dirname(args.run_dir)
+    if os.path.basename(args.run_dir) == run_folder.MODEL_FILE and os.path.exists(
+        os.path.join(folder, run_folder.FLAGS_FILE)
+    ):
+        args.run_dir = folder  # a run's own model file: the run folder's flags apply
     saved_model = args.run_dir.endswith(".keras")
     flags = _saved_model_flags(args) if saved_model else run_folder.load_flags(args.run_dir, PROG)
     dataset = getattr(args, "dataset", flags.dataset)
@@ -59,7 +65,8 @@ def run(args):
     composites = getattr(flags, "composites", 1)  # the baseline crops the run was trained beside
     train, test = cli_data.load(dataset, digits, flags.seed, 1 if composites == "fresh" else composites)
     progress.add(1)
-    model = model or run_folder.load_model(args.run_dir, PROG)
+    if model is None:
+        model = run_folder.load_model(args.run_dir, PROG)
     shape = tuple(test.target["x"].shape[1:])
     if shape != tuple(model.data_shape):
         raise SystemExit(f"{PROG}: the model takes inputs of shape {tuple(model.data_shape)}; {dataset} has {shape}.")
