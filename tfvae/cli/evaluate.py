@@ -50,14 +50,11 @@ def run(args):
     ):
         args.run_dir = folder  # a run's own model file: the run folder's flags apply
     saved_model = args.run_dir.endswith(".keras")
-    flags = _saved_model_flags(args) if saved_model else run_folder.load_flags(args.run_dir, PROG)
+    flags, model = _saved_model(args) if saved_model else (run_folder.load_flags(args.run_dir, PROG), None)
     dataset = getattr(args, "dataset", flags.dataset)
     digits = getattr(args, "digits", flags.digits)
     seed = getattr(args, "seed", flags.seed)
     out = args.out or ((os.path.dirname(args.run_dir) or ".") if saved_model else args.run_dir)
-    model = _load_saved_model(args.run_dir) if saved_model else None
-    if model is not None:  # the model says what it is; a run says it in its flags
-        flags.model = "cvae" if hasattr(model, "salient_embedding") else "vae"
     if flags.model == "cvae" and dataset not in cli_data.CONTRASTIVE:
         raise SystemExit(f"{PROG}: a cvae run needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
     print(f"{PROG}: {args.run_dir} on the {dataset} test split; stages: {', '.join(STAGES)}")
@@ -85,25 +82,27 @@ def run(args):
     return results
 
 
-def _saved_model_flags(args):
-    """The flags a run folder would hold, for a model file saved by the Python API."""
-    if not hasattr(args, "dataset"):
-        raise SystemExit(f"{PROG}: {args.run_dir!r} is a saved model without run flags: "
-                         f"say which test split to use with --dataset ({', '.join(cli_data.DATASETS)}).")
-    return argparse.Namespace(dataset=args.dataset, digits=cli_data.DATASET_DEFAULT, seed=getattr(args, "seed", 0),
-                              composites=1)
+def _saved_model(args):
+    """`(flags, model)` for a model file saved by the Python API: the flags a run folder
+    would hold (the model says whether it is a cvae), and the loaded model.
 
-
-def _load_saved_model(path):
-    """A model file saved by `model.save`; a clear exit when it is missing or not a tfvae model."""
+    Raises:
+        SystemExit: no `--dataset`, no such file, or a file that holds no tfvae model.
+    """
     import keras
 
+    path = args.run_dir
+    if not hasattr(args, "dataset"):
+        raise SystemExit(f"{PROG}: {path!r} is a saved model without run flags: "
+                         f"say which test split to use with --dataset ({', '.join(cli_data.DATASETS)}).")
     if not os.path.isfile(path):
         raise SystemExit(f"{PROG}: no model file {path!r}.")
     model = keras.models.load_model(path)
     if not hasattr(model, "data_shape"):
         raise SystemExit(f"{PROG}: {path!r} holds a {type(model).__name__}, not a tfvae VAE or ContrastiveVAE.")
-    return model
+    flags = argparse.Namespace(model="cvae" if hasattr(model, "salient_embedding") else "vae", dataset=args.dataset,
+                               digits=cli_data.DATASET_DEFAULT, seed=getattr(args, "seed", 0), composites=1)
+    return flags, model
 
 
 def _figures(model, test, run_dir, out):
