@@ -4,7 +4,7 @@ from setuptools import find_packages, setup
 
 setup(
     name="tfvae",
-    version="0.1.0",
+    version="0.2.0",
     description=(
         "Variational autoencoders in TensorFlow/Keras 3 with TFP distributions, "
         "including contrastive VAEs that separate foreground from background."

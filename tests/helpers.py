@@ -30,3 +30,45 @@ def train_one_step(model, x, learning_rate=1e-3):
     history = model.fit(x, batch_size=len(x), epochs=1, verbose=0)
     changed = any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
     return {k: v[-1] for k, v in history.history.items()}, changed
+
+
+def toy_contrastive_data(n=256, seed=0):
+    """Targets: 8x8 digits 0/1 scaled by 0.5 over noise backgrounds; backgrounds:
+    noise alone. Returns `(targets, backgrounds, labels)`, float32 in [0, 1]."""
+    import pipelines
+
+    x, y = pipelines.digits_8x8("all")
+    keep = y < 2
+    digits, labels = x[keep][:n], y[keep][:n]
+    rng = np.random.default_rng(seed)
+    noise = lambda m: (rng.uniform(0, 0.5, size=(m, 8, 8, 1)) * rng.uniform(0.2, 1.0, size=(m, 1, 1, 1))).astype("float32")
+    target = np.clip(noise(len(digits)) + 0.5 * digits, 0, 1).astype("float32")
+    return target, noise(len(digits)), labels
+
+
+def tiny_contrastive(**kwargs):
+    """A small 8x8 ContrastiveVAE (mlp, 2 + 2 latents, no regularizers unless given)."""
+    from tfvae import ContrastiveVAE
+
+    options = dict(architecture="mlp", network_kwargs={"hidden_units": (32,)}, likelihood="continuous_bernoulli",
+                   regularizers=[], seed=0)
+    return ContrastiveVAE((8, 8, 1), 2, 2, **{**options, **kwargs})
+
+
+def terms_with_and_without(regularizer, batch, **kwargs):
+    """The loss terms of a batch for two tiny models with the same weights, one with
+    `regularizer`: `(plain_terms, regularized_terms, regularized_model)`."""
+    plain, regularized = tiny_contrastive(**kwargs), tiny_contrastive(regularizers=[regularizer], **kwargs)
+    for role in ("salient_encoder", "background_encoder", "decoder", "likelihood"):
+        getattr(regularized, role).set_weights(getattr(plain, role).get_weights())
+    return plain._loss_terms(batch, training=False), regularized._loss_terms(batch, training=False), regularized
+
+
+def without_names(config):
+    """A config with every auto-generated `"name"` removed (two instances of one
+    model differ only there)."""
+    if isinstance(config, dict):
+        return {k: without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list):
+        return [without_names(v) for v in config]
+    return config

@@ -3,9 +3,21 @@
 Importing tfvae has no side effects beyond importing TensorFlow, Keras and TFP.
 """
 
-from tfvae import callbacks, layers, metrics, networks
-from tfvae.models import VAE, ContrastiveVAE, LatentVariableModel
+from tfvae import callbacks, layers, metrics, networks, schedules
+from tfvae.models import VAE, ContrastiveVAE, LatentVariableModel, presets, regularizers
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = ["ContrastiveVAE", "VAE", "LatentVariableModel", "callbacks", "layers", "metrics", "networks", "__version__"]
+__all__ = [
+    "ContrastiveVAE",
+    "VAE",
+    "LatentVariableModel",
+    "callbacks",
+    "layers",
+    "metrics",
+    "networks",
+    "presets",
+    "regularizers",
+    "schedules",
+    "__version__",
+]

@@ -1,7 +1,6 @@
 """tfvae.callbacks: TensorBoard summaries of VAE and ContrastiveVAE runs, the projector
-export, per-dimension KL and the KL warm-up variable."""
+export, per-dimension KL and the scheduled weights."""
 
-import h5py
 import keras
 import numpy as np
 import pytest
@@ -11,7 +10,8 @@ from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins import projector
 
 import pipelines
-from tfvae import VAE, ContrastiveVAE, callbacks, metrics
+from tfvae import VAE, ContrastiveVAE, callbacks, metrics, regularizers
+from tfvae.schedules import Ramp
 
 X, Y = pipelines.digits_8x8("train")
 SMALL = {"hidden_units": (16,)}
@@ -73,7 +73,7 @@ def test_contrastive_run_logs_separation_traversal_and_exports_salient_projector
     rng = np.random.default_rng(0)
     target, background = rng.uniform(size=(2, 32, 8, 8, 1)).astype("float32")
     labels = np.arange(16) % 3
-    model = ContrastiveVAE((8, 8, 1), 2, 3, network_kwargs=SMALL, seed=0)
+    model = ContrastiveVAE((8, 8, 1), 2, 3, architecture="mlp", network_kwargs=SMALL, seed=0)
     model.compile("adam")
     model.fit({"target": target, "background": background}, epochs=2, batch_size=16, verbose=0,
               callbacks=callbacks.standard_callbacks(model, tmp_path, target[:16], labels))
@@ -154,47 +154,28 @@ def test_logged_per_dimension_kl_matches_the_closed_form(tmp_path):
     assert latents["active_units/z"][1][0] == 0  # but every input has the same means: nothing about x
 
 
-def test_kl_warmup_by_epochs_sets_the_weight_the_compiled_step_uses(tmp_path):
-    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, beta=2.0, seed=0)
+def test_scheduled_weights_are_logged_and_used_by_the_compiled_step(tmp_path):
+    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, beta=Ramp(2.0, duration=2, unit="epoch"), seed=0)
     model.compile("adam")
     history = model.fit(X[:32], epochs=3, batch_size=16, verbose=0, callbacks=[
         # Batch-frequency logging leaves a record_if(step % 4 == 0) pushed at epoch ends.
         keras.callbacks.TensorBoard(tmp_path / "keras", update_freq=4, write_graph=False),
-        callbacks.KLWarmup(epochs=2),
         callbacks.KLWeightLogger(tmp_path),
         callbacks.LatentHistograms(tmp_path, X[:8], every_n_epochs=2),
     ]).history
-    weights = [0.0, 1.0, 2.0]  # beta * min(1, epoch / 2)
+    weights = [0.0, 1.0, 2.0]  # beta * min(1, epoch / 2), read at each epoch's end
     logged = _read(tmp_path / "schedule")["kl_weight"][1]
     np.testing.assert_allclose([logged[e] for e in range(3)], weights)
-    assert float(model.kl_weight()) == 2.0
-    # The loss of each epoch used that epoch's weight: the traced step reads the variable.
+    # The loss of each epoch used that epoch's weight: the traced step reads the epoch variable.
     for e, w in enumerate(weights):
         np.testing.assert_allclose(history["loss"][e], -(history["reconstruction"][e] - w * history["kl"][e]), rtol=1e-4)
     assert set(_read(tmp_path / "latents")["kl/z/dim_0"][1]) == {0, 2}  # every_n_epochs=2
-
-
-def test_kl_warmup_by_steps_ramps_from_zero_to_beta():
-    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, beta=2.0, seed=0)
-    model.compile("adam")
-    seen = []
-    record = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: seen.append(float(model.kl_weight())))
-    model.fit(X[:32], epochs=3, batch_size=16, verbose=0, callbacks=[callbacks.KLWarmup(steps=4), record])
-    np.testing.assert_allclose(seen, 2.0 * np.array([0.0, 0.25, 0.5, 0.75, 1.0, 1.0]))
-
-
-def test_kl_scale_is_saved_and_files_from_before_it_still_load(tmp_path):
-    model = VAE((8, 8, 1), 2, network_kwargs=SMALL, seed=0)
-    model.kl_scale.assign(0.25)
-    model.save(tmp_path / "m.keras")
-    assert float(keras.saving.load_model(tmp_path / "m.keras").kl_scale) == 0.25
-    model.save_weights(tmp_path / "old.weights.h5")
-    with h5py.File(tmp_path / "old.weights.h5", "a") as f:
-        del f["vars/0"]  # the model's own variables, as written before kl_scale existed
-    fresh = VAE((8, 8, 1), 2, network_kwargs=SMALL, seed=1)
-    fresh.load_weights(tmp_path / "old.weights.h5")
-    assert float(fresh.kl_scale) == 1.0
-    np.testing.assert_allclose(fresh.elbo(X[:4], seed=0), model.elbo(X[:4], seed=0), rtol=1e-6)
+    contrastive = ContrastiveVAE((8, 8, 1), 2, 3, architecture="mlp", network_kwargs=SMALL,
+                                 regularizers=[regularizers.Wasserstein(Ramp(4.0, start=1, unit="epoch"))], seed=0)
+    contrastive.compile("adam")
+    contrastive.fit({"target": X[:16], "background": X[16:32]}, epochs=2, batch_size=16, verbose=0,
+                    callbacks=[callbacks.KLWeightLogger(tmp_path / "c")])
+    np.testing.assert_allclose(list(_read(tmp_path / "c" / "schedule")["weight/wasserstein"][1].values()), [0.0, 4.0])
 
 
 def test_bad_data_models_and_arguments_raise(tmp_path):
@@ -205,8 +186,6 @@ def test_bad_data_models_and_arguments_raise(tmp_path):
     not_ours = keras.Sequential([keras.Input((30,)), keras.layers.Dense(2)])
     with pytest.raises(TypeError, match="tfvae.VAE or tfvae.ContrastiveVAE"):
         callbacks.LatentHistograms(tmp_path, np.zeros((4, 30))).set_model(not_ours)
-    with pytest.raises(ValueError, match="exactly one"):
-        callbacks.KLWarmup()
     with pytest.raises(ValueError, match="every_n_epochs"):
         callbacks.KLWeightLogger(tmp_path, every_n_epochs=0)
     vectors = VAE((30,), 2, likelihood="normal", network_kwargs=SMALL)

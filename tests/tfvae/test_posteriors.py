@@ -54,18 +54,3 @@ def test_full_covariance_kl_to_prior_is_closed_form():
     cov, mu = q.covariance().numpy()[0], q.mean().numpy()[0]
     expected = 0.5 * (np.trace(cov) + mu @ mu - 2 - np.log(np.linalg.det(cov)))
     np.testing.assert_allclose(tfp.distributions.kl_divergence(q, prior), [expected], rtol=1e-5)
-
-
-def test_mixture_prior_round_trips_and_rejects_one_component():
-    from tfvae.layers import MixturePrior
-
-    prior = MixturePrior(3, 4, spread=2.0, init_scale=0.25, seed=7)
-    clone = assert_layer_config_round_trip(prior)
-    np.testing.assert_allclose(clone.loc.numpy(), prior.loc.numpy())  # the same seeded initial means
-    assert prior.distribution().event_shape == (3,) and prior.loc.numpy().std() > 1.0
-    # Every component starts with standard deviation init_scale.
-    np.testing.assert_allclose(prior.distribution().components_distribution.stddev().numpy(), np.full((4, 3), 0.25), rtol=1e-5)
-    with pytest.raises(ValueError, match="num_components >= 2"):
-        MixturePrior(3, 1)
-    with pytest.raises(ValueError, match="init_scale > min_scale"):
-        MixturePrior(3, 2, init_scale=1e-3)

@@ -8,6 +8,7 @@ from helpers import assert_model_config_round_trip, train_one_step
 
 import pipelines
 from tfvae import VAE
+from tfvae.schedules import Ramp
 from tfvae.layers import LowRankNormal, Normal
 
 X_TRAIN, Y_TRAIN = pipelines.digits_8x8("train")
@@ -65,7 +66,7 @@ def test_every_likelihood_builds_and_trains_a_step(likelihood, x, architecture, 
 def test_model_config_round_trip(architecture, posterior):
     model = _vae(architecture, "continuous_bernoulli", posterior=posterior, beta=2.0, num_samples=3)
     clone = assert_model_config_round_trip(model, X_TEST[:4])
-    assert clone.beta == 2.0 and clone.num_samples == 3 and clone.posterior.latent_dim == 2
+    assert clone.beta.final == 2.0 and clone.num_samples == 3 and clone.posterior.latent_dim == 2
 
 
 def test_custom_networks_round_trip():
@@ -167,14 +168,16 @@ def test_count_likelihood_rejects_fractions():
         model.elbo(COUNTS[:4] + 0.5)
 
 
-def test_kl_warmup_ramps_the_kl_weight():
-    model = _vae(beta=2.0, kl_warmup_steps=4)
+def test_kl_warmup_ramps_the_kl_weight_the_compiled_step_uses():
+    model = _vae(beta=Ramp(2.0, duration=4))
     model.compile("adam")
-    assert float(model.kl_weight(step=0)) == 0.0
-    np.testing.assert_allclose(float(model.kl_weight(step=2)), 1.0)
-    np.testing.assert_allclose(float(model.kl_weight(step=10)), 2.0)
+    assert float(model.kl_weight()) == 0.0
+    logs = model.evaluate(X_TEST[:16], batch_size=16, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["loss"], -logs["reconstruction"], rtol=1e-5)  # KL weight 0 at step 0
     model.fit(X_TRAIN[:16], batch_size=8, epochs=1, verbose=0)
-    np.testing.assert_allclose(float(model.kl_weight()), 1.0)  # after 2 steps
+    np.testing.assert_allclose(float(model.kl_weight()), 1.0)  # after 2 of 4 steps
+    logs = model.evaluate(X_TEST[:16], batch_size=16, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["loss"], -(logs["reconstruction"] - logs["kl"]), rtol=1e-5)
 
 
 def test_loss_is_negative_beta_elbo():

@@ -1,4 +1,4 @@
-"""Keras callbacks for the tfvae models: TensorBoard summaries and KL warm-up.
+"""Keras callbacks for the tfvae models: TensorBoard summaries.
 
 Each summary callback writes to its own run folder under `log_dir`, next to
 Keras's `TensorBoard` callback's `train/` and `validation/` (which already log every
@@ -12,11 +12,9 @@ from tfvae.callbacks.clusters import ClusterScores
 from tfvae.callbacks.images import ImageSummaries
 from tfvae.callbacks.kl_weight import KLWeightLogger
 from tfvae.callbacks.latents import LatentHistograms, per_dimension_kl
-from tfvae.callbacks.mixture_fit import MixturePriorFit, fit_mixture_prior
 from tfvae.callbacks.projector import EmbeddingProjector
 from tfvae.callbacks.standard import standard_callbacks
 from tfvae.callbacks.summaries import EpochSummaries, ExampleSummaries
-from tfvae.callbacks.warmup import KLWarmup
 
 __all__ = [
     "ClusterScores",
@@ -24,11 +22,8 @@ __all__ = [
     "EpochSummaries",
     "ExampleSummaries",
     "ImageSummaries",
-    "KLWarmup",
     "KLWeightLogger",
     "LatentHistograms",
-    "MixturePriorFit",
-    "fit_mixture_prior",
     "per_dimension_kl",
     "standard_callbacks",
 ]

@@ -1,4 +1,4 @@
-"""The KL weight as a scalar summary."""
+"""The scheduled weights as scalar summaries."""
 
 import tensorflow as tf
 
@@ -6,9 +6,9 @@ from tfvae.callbacks.summaries import EpochSummaries
 
 
 class KLWeightLogger(EpochSummaries):
-    """Every N epochs, writes the scalar `kl_weight`: `model.kl_weight()`, the beta
-    times any warm-up (the `kl_warmup_steps` config or `KLWarmup`) in force at the
-    end of the epoch.
+    """Every N epochs, writes the scalar `kl_weight` (`model.kl_weight()`: beta, or
+    its schedule's value) and, for a `ContrastiveVAE`, `weight/<term>` of each
+    regularizer, as in force at the end of the epoch.
 
     Args:
         log_dir: str or path. The TensorBoard log directory.
@@ -26,3 +26,5 @@ class KLWeightLogger(EpochSummaries):
 
     def write_summaries(self, epoch):
         tf.summary.scalar("kl_weight", self.model.kl_weight())
+        for regularizer in getattr(self.model, "regularizers", ()):
+            tf.summary.scalar(f"weight/{regularizer.term}", self.model.scheduled(regularizer.weight))

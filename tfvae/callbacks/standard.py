@@ -19,7 +19,7 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
     `train/` and `validation/`, and `epoch_learning_rate`), `KLWeightLogger`,
     `LatentHistograms`, `EmbeddingProjector`, with labels of two or more classes
     `ClusterScores`, and for image data `ImageSummaries` of the first `num_images`
-    examples. A KL warm-up (`KLWarmup`) is a training choice, so it is not included.
+    examples. A KL warm-up is part of the model (`beta` as a `tfvae.schedules.Schedule`).
 
     Args:
         model: a `tfvae.VAE` or `tfvae.ContrastiveVAE`.

@@ -4,6 +4,7 @@ from tfvae.layers.distribution_layer import DistributionLayer
 from tfvae.layers.gradient_gate import gradient_gate
 from tfvae.layers.likelihoods import (
     LIKELIHOODS,
+    NAMES as LIKELIHOOD_NAMES,
     Bernoulli,
     ContinuousBernoulli,
     CountLikelihood,
@@ -14,11 +15,11 @@ from tfvae.layers.likelihoods import (
     Poisson,
     get_likelihood,
 )
-from tfvae.layers.mixture_prior import MixturePrior
 from tfvae.layers.posteriors import DiagonalNormal, FullCovarianceNormal, GaussianPosterior, get_posterior
 
 __all__ = [
     "LIKELIHOODS",
+    "LIKELIHOOD_NAMES",
     "Bernoulli",
     "ContinuousBernoulli",
     "CountLikelihood",
@@ -28,7 +29,6 @@ __all__ = [
     "GaussianPosterior",
     "Likelihood",
     "LowRankNormal",
-    "MixturePrior",
     "NegativeBinomial",
     "Normal",
     "Poisson",

@@ -5,11 +5,13 @@ cannot score (e.g. 1.7 under a Bernoulli) with a clear error.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfvae.layers.distribution_layer import DistributionLayer
 from tfvae.layers.gradient_gate import gradient_gate
+from tfvae.schedules import Ramp, Schedule
 
 tfd = tfp.distributions
 
@@ -141,11 +143,19 @@ class LowRankNormal(Likelihood):
         factor_stddev: float. Stddev of W's random normal start. Not 0: at W = 0 the
             gradient of the log-density with respect to W vanishes.
         seed: int. Seed of W's start.
+        start: int or `tfvae.schedules.Schedule`. The optimizer step from which W
+            learns (before it, W gets no gradient and stays near its start), or a
+            schedule in [0, 1] that multiplies W's gradient. W pays no KL and can
+            take the latents' place; a late start lets them form first. The
+            models read it (`LatentVariableModel.scheduled`); in a
+            `ContrastiveVAE` W learns from background examples only.
         **kwargs: passed to `keras.layers.Layer`.
     """
 
-    def __init__(self, event_shape, rank, fixed_scale=0.1, min_scale=1e-3, factor_stddev=1e-3, seed=0, **kwargs):
+    def __init__(self, event_shape, rank, fixed_scale=0.1, min_scale=1e-3, factor_stddev=1e-3, seed=0, start=0,
+                 **kwargs):
         super().__init__(event_shape, **kwargs)
+        self.start = start if isinstance(start, Schedule) else _start_step(start)
         if not 1 <= int(rank) < self.event_size:
             raise ValueError(f"LowRankNormal: rank must lie in [1, {self.event_size}), got {rank}.")
         if fixed_scale <= min_scale or factor_stddev <= 0:
@@ -208,7 +218,23 @@ class LowRankNormal(Likelihood):
             "min_scale": self.min_scale,
             "factor_stddev": self.factor_stddev,
             "seed": self.seed,
+            "start": _serialize_start(self.start),
         }
+
+
+def _start_step(start):
+    """`Ramp(start=k)` (W learns from step k) from a step or a serialized schedule."""
+    if isinstance(start, dict):
+        return keras.saving.deserialize_keras_object(start)
+    if isinstance(start, bool) or int(start) != start or start < 0:
+        raise ValueError(f"LowRankNormal: start must be a step >= 0 or a Schedule, got {start!r}.")
+    return Ramp(1.0, start=int(start))
+
+
+def _serialize_start(start):
+    if isinstance(start, Ramp) and start.value == 1.0 and start.duration == 0 and start.unit == "step":
+        return start.start
+    return keras.saving.serialize_keras_object(start)
 
 
 class CountLikelihood(Likelihood):
@@ -273,10 +299,31 @@ LIKELIHOODS = {
     "poisson": Poisson,
     "negative_binomial": NegativeBinomial,
 }
+#: Names for configured Normal likelihoods (shared with the command line): a learned
+#: scale starting at 0.1, one for all values, one per value or predicted per example.
+NORMAL_SCALES = {"normal_global": "global", "normal_per_dimension": "per_dimension", "normal_predicted": "predicted"}
+#: `"normal_low_rank"`: `LowRankNormal` of this rank (fewer for small inputs) whose
+#: factor learns from this step on.
+LOW_RANK = {"rank": 16, "start": 500}
+NAMES = (*LIKELIHOODS, *NORMAL_SCALES, "normal_low_rank")
 
 
-def get_likelihood(likelihood, event_shape):
-    """Returns a likelihood layer from a name in `LIKELIHOODS` (or the layer itself)."""
+def get_likelihood(likelihood, event_shape, seed=None):
+    """Returns a likelihood layer from a name in `NAMES` (or the layer itself).
+
+    `"normal"` has scale 1; `"normal_global"`, `"normal_per_dimension"` and
+    `"normal_predicted"` learn their scale from 0.1 (`Normal`); `"normal_low_rank"`
+    is `LowRankNormal` with rank `min(16, D // 2)` for D values, learned from step
+    500, scale from 0.1.
+
+    Args:
+        likelihood: str or `Likelihood`.
+        event_shape: tuple of ints. Shape of one example.
+        seed: int or None. Seed of a `LowRankNormal` factor's start (None: 0).
+
+    Raises:
+        ValueError: an unknown name, or a layer of another event shape.
+    """
     if isinstance(likelihood, Likelihood):
         if tuple(likelihood.event_shape) != tuple(event_shape):
             raise ValueError(
@@ -284,8 +331,12 @@ def get_likelihood(likelihood, event_shape):
                 f"model's input_shape {tuple(event_shape)}."
             )
         return likelihood
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(
-            f"likelihood must be one of {sorted(LIKELIHOODS)} or a Likelihood layer, got {likelihood!r}."
-        )
-    return LIKELIHOODS[likelihood](event_shape)
+    if likelihood in LIKELIHOODS:
+        return LIKELIHOODS[likelihood](event_shape)
+    if likelihood in NORMAL_SCALES:
+        return Normal(event_shape, scale=NORMAL_SCALES[likelihood], fixed_scale=0.1)
+    if likelihood == "normal_low_rank":
+        size = int(np.prod(event_shape))
+        rank = max(1, min(LOW_RANK["rank"], size // 2))
+        return LowRankNormal(event_shape, rank, fixed_scale=0.1, seed=seed or 0, start=LOW_RANK["start"])
+    raise ValueError(f"likelihood must be one of {list(NAMES)} or a Likelihood layer, got {likelihood!r}.")

@@ -1,5 +1,5 @@
 """Shared machinery of the latent variable models: the custom train/test step,
-loss trackers, input checks, noise seeds and KL warm-up.
+loss trackers, input checks, noise seeds and schedules (KL warm-up).
 
 A subclass implements `_loss_terms(data, training)` returning a dict of named terms
 (per-example tensors or scalars) with a scalar `"loss"`; the same dict feeds the
@@ -9,19 +9,20 @@ gradient step and the logged metrics (the Pythae "model output" idea).
 import keras
 import tensorflow as tf
 
+from tfvae import schedules
+from tfvae.layers.likelihoods import LowRankNormal
 from tfvae.models import checks
 from tfvae.models.batches import unpack_x
-from tfvae.networks import build_decoder, build_encoder, check_network_output
+from tfvae.networks import build_decoder, build_encoder, check_network_output, choose_architecture
 
 
 class LatentVariableModel(keras.Model):
     """Base `keras.Model` with a custom `train_step` minimizing `_loss_terms()["loss"]`.
 
     Args:
-        beta: float. Weight of the KL term (beta-VAE, Higgins et al. 2017); 1 gives
-            the ELBO of eq. 2.7.
-        kl_warmup_steps: int. Linearly raise the KL weight from 0 to `beta` over this
-            many optimizer steps (0: no warm-up).
+        beta: float or `tfvae.schedules.Schedule`. Weight of the KL term (beta-VAE,
+            Higgins et al. 2017); 1 gives the ELBO of eq. 2.7. A schedule gives a
+            KL warm-up, e.g. `tfvae.schedules.Ramp(1.0, duration=2000)`.
         num_samples: int. Monte-Carlo samples of z per example.
         validate_inputs: bool. Check batches for shape, NaN/inf and likelihood
             support, raising `ValueError`. Value checks are graph assertions that
@@ -31,25 +32,20 @@ class LatentVariableModel(keras.Model):
         **kwargs: passed to `keras.Model`.
 
     Attributes:
-        kl_scale: non-trainable float32 scalar variable (initially 1) multiplying
-            the KL weight; `tfvae.callbacks.KLWarmup` assigns it between steps.
-            Saved with the model; created in `__init__`, so a model built under a
+        epoch: non-trainable int64 scalar variable, the epoch `fit` is in (set at
+            the start of every epoch), read by schedules in epochs. Saved with
+            the model; created in `__init__`, so a model built under a
             `tf.distribute` strategy's scope gets a mirrored variable.
     """
 
     #: Key of the examples in dict batches given to the evaluation methods.
     input_key = "x"
 
-    def __init__(self, *, beta=1.0, kl_warmup_steps=0, num_samples=1, validate_inputs=True, seed=None, **kwargs):
+    def __init__(self, *, beta=1.0, num_samples=1, validate_inputs=True, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if beta < 0:
-            raise ValueError(f"beta must be >= 0, got {beta}.")
+        self.beta = schedules.as_schedule(beta, "beta")
         if int(num_samples) < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}.")
-        if int(kl_warmup_steps) < 0:
-            raise ValueError(f"kl_warmup_steps must be >= 0, got {kl_warmup_steps}.")
-        self.beta = float(beta)
-        self.kl_warmup_steps = int(kl_warmup_steps)
         self.num_samples = int(num_samples)
         self.validate_inputs = bool(validate_inputs)
         self.seed = seed
@@ -57,7 +53,7 @@ class LatentVariableModel(keras.Model):
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.term_trackers = []
         # A variable, so compiled steps read its current value without retracing.
-        self.kl_scale = self.add_weight(shape=(), initializer="ones", dtype="float32", trainable=False, name="kl_scale")
+        self.epoch = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False, name="epoch")
 
     def _track(self, names):
         """Creates one `Mean` tracker per named term (call once from `__init__`)."""
@@ -68,8 +64,7 @@ class LatentVariableModel(keras.Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
-            "beta": self.beta,
-            "kl_warmup_steps": self.kl_warmup_steps,
+            "beta": schedules.serialize(self.beta),
             "num_samples": self.num_samples,
             "validate_inputs": self.validate_inputs,
             "seed": self.seed,
@@ -84,34 +79,39 @@ class LatentVariableModel(keras.Model):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return config
 
+    def _set_networks_options(self, input_shape, architecture, network_kwargs):
+        """Records `data_shape`, the architecture (`"auto"` resolved for this input
+        shape, `tfvae.networks.choose_architecture`) and the builders' options."""
+        self.data_shape = tuple(int(d) for d in input_shape)
+        self.network_kwargs = dict(network_kwargs or {})
+        self.architecture = choose_architecture(architecture, self.data_shape, self.network_kwargs)
+
     def _encoder(self, given, params_size, role="encoder"):
         """The user's encoder `given`, or one built from `architecture` and
         `network_kwargs`; checked to map `(1, *data_shape)` to `(1, params_size)`."""
         if given is None:
-            given = build_encoder(
-                self.architecture, self.data_shape, params_size, name=role, **self._network_kwargs_for(role)
-            )
+            given = build_encoder(self.architecture, self.data_shape, params_size, name=role, **self.network_kwargs)
         check_network_output(given, self.data_shape, params_size, role)
         return given
-
-    def _network_kwargs_for(self, role):
-        """The builder options of the network `role` (the same `network_kwargs` for all)."""
-        return self.network_kwargs
 
     def _decoder(self, given, latent_dim, role="decoder"):
         """The user's decoder `given`, or a built one; checked to map `(1, latent_dim)`
         to the likelihood's `params_size()`."""
         if given is None:
             given = build_decoder(
-                self.architecture,
-                latent_dim,
-                self.data_shape,
-                self.likelihood.params_per_dim,
-                name=role,
-                **self._network_kwargs_for(role),
+                self.architecture, latent_dim, self.data_shape, self.likelihood.params_per_dim, name=role,
+                **self.network_kwargs,
             )
         check_network_output(given, (latent_dim,), self.likelihood.params_size(), role)
         return given
+
+    def _likelihood(self, params, learn=True):
+        """p(x | latents) of decoder parameters `(N, params_size)`. A `LowRankNormal`'s
+        factor W learns as its `start` schedule says, and not at all with
+        `learn=False` (its gradient gated, `tfvae.layers.gradient_gate`)."""
+        if isinstance(self.likelihood, LowRankNormal):
+            return self.likelihood(params, learn_factor=self.scheduled(self.likelihood.start) if learn else False)
+        return self.likelihood(params)
 
     # ------------------------------------------------------------------ noise
     def noise_seed(self, seed=None):
@@ -121,27 +121,23 @@ class LatentVariableModel(keras.Model):
             return tf.cast(self.seed_generator.next(), tf.int32)
         return tf.constant([int(seed), 0], dtype=tf.int32)
 
-    def kl_weight(self, step=None):
-        """The weight of the KL term: beta * kl_scale, also scaled by
-        min(1, step / kl_warmup_steps) during the config's warm-up.
-
-        `kl_scale` (a variable, 1 unless a callback such as
-        `tfvae.callbacks.KLWarmup` assigns it) is read when the compiled step runs,
-        so changing it needs no retracing.
+    def scheduled(self, schedule):
+        """The value of a `tfvae.schedules.Schedule` now: at the optimizer's step and
+        the model's `epoch`, a float32 scalar read in the graph (no retracing as it
+        changes); its final value when the model has no optimizer.
 
         Args:
-            step: optional int or scalar tensor; default the optimizer's iterations.
-
-        Returns:
-            Scalar float32 tensor.
+            schedule: a `Schedule` or a number.
         """
-        weight = self.beta * tf.cast(self.kl_scale, tf.float32)
-        if not self.kl_warmup_steps:
-            return weight
-        if step is None:
-            step = self.optimizer.iterations if self.optimizer is not None else self.kl_warmup_steps
-        ramp = tf.minimum(1.0, tf.cast(step, tf.float32) / float(self.kl_warmup_steps))
-        return weight * ramp
+        schedule = schedules.as_schedule(schedule)
+        if getattr(self, "optimizer", None) is None:  # not compiled
+            return tf.constant(schedule.final, tf.float32)
+        return schedule(self.optimizer.iterations, self.epoch)
+
+    def kl_weight(self):
+        """The weight of the KL term now: `beta`, or its schedule's value (eq. 2.7
+        has weight 1). Returns a float32 scalar tensor."""
+        return self.scheduled(self.beta)
 
     # ----------------------------------------------------------------- inputs
     def _prepare(self, x, input_shape, likelihood, name="x"):
@@ -177,9 +173,12 @@ class LatentVariableModel(keras.Model):
 
     # ---------------------------------------------------------------- saving
     def load_own_variables(self, store):
-        """Loads the model's own variables (`kl_scale`). Files saved before
-        `kl_scale` existed hold none; the model then keeps its initial 1.0."""
-        if len(store.keys()) == 0:
+        """Loads the model's own variable (`epoch`). Files of tfvae 0.1 keep a float
+        `kl_scale` there instead (`tfvae.models.legacy`); it is not loaded, and
+        `fit` sets the epoch at the start of every epoch anyway."""
+        from tfvae.models import legacy
+
+        if legacy.holds_kl_scale(store):
             return
         super().load_own_variables(store)
 
@@ -274,16 +273,25 @@ class LatentVariableModel(keras.Model):
             self.train_function = self.test_function = self.predict_function = None
             raise
 
-    def fit(self, *args, **kwargs):
-        """`keras.Model.fit`; failed input checks surface as `ValueError`."""
+    def fit(self, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`; failed input checks surface as `ValueError`, and the
+        model's `epoch` follows the epochs (for schedules in epochs)."""
         if self.optimizer is not None and not self.optimizer.built:
             # Built eagerly (not inside a trace that may fail) and over all trainable
             # variables, as Keras does when loading, so optimizer state round-trips
             # even when some variables (a discriminator's) have their own optimizer.
             with self.distribute_strategy.scope():
                 self.optimizer.build(self.trainable_variables)
-        return self._run_checked(super().fit, *args, **kwargs)
+        callbacks = [_EpochCounter(), *(callbacks or [])]
+        return self._run_checked(super().fit, *args, callbacks=callbacks, **kwargs)
 
     def evaluate(self, *args, **kwargs):
         """`keras.Model.evaluate`; failed input checks surface as `ValueError`."""
         return self._run_checked(super().evaluate, *args, **kwargs)
+
+
+class _EpochCounter(keras.callbacks.Callback):
+    """Sets the model's `epoch` variable at the start of every epoch of `fit`."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.epoch.assign(epoch)

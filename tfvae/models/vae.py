@@ -6,6 +6,7 @@ import tensorflow as tf
 from tfvae.layers.likelihoods import get_likelihood
 from tfvae.layers.posteriors import get_posterior
 from tfvae.models import elbo as elbo_lib
+from tfvae.models import legacy
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_x
 
@@ -22,10 +23,11 @@ class VAE(LatentVariableModel):
     Args:
         input_shape: tuple of ints. Shape of one example, e.g. `(28, 28, 1)` or `(30,)`.
         latent_dim: int. Dimension k of z.
-        architecture: str. `"mlp"` or `"conv"` (images `(H, W, C)` only); ignored
-            for a network passed as `encoder`/`decoder`.
-        likelihood: str or `tfvae.layers.Likelihood`. One of `"bernoulli"`,
-            `"continuous_bernoulli"`, `"normal"`, `"poisson"`, `"negative_binomial"`.
+        architecture: str. `"mlp"`, `"conv"` (images `(H, W, C)` only) or `"auto"`
+            (conv for images whose sides divide by 4); ignored for a network
+            passed as `encoder`/`decoder`.
+        likelihood: str (`tfvae.layers.LIKELIHOOD_NAMES`, e.g. `"bernoulli"`,
+            `"normal_global"`, `"negative_binomial"`) or a `tfvae.layers.Likelihood`.
         posterior: str or posterior layer. `"diag"` or `"full"` covariance.
         encoder: optional `keras.Model` mapping `(B, *input_shape)` to
             `(B, posterior.params_size())`.
@@ -34,7 +36,7 @@ class VAE(LatentVariableModel):
         network_kwargs: dict. Passed to the builders (`hidden_units` for mlp;
             `filters`, `kernel_size`, `strides`, `dense_units` for conv).
         analytic_kl: bool or None. None: closed form when available.
-        **kwargs: `beta`, `kl_warmup_steps`, `num_samples`, `validate_inputs`,
+        **kwargs: `beta` (a float or a schedule), `num_samples`, `validate_inputs`,
             `seed` (see `LatentVariableModel`) and `keras.Model` arguments.
     """
 
@@ -56,15 +58,13 @@ class VAE(LatentVariableModel):
         self._track(("elbo", "reconstruction", "kl"))
         if int(latent_dim) < 1:
             raise ValueError(f"latent_dim must be a positive int, got {latent_dim}.")
-        self.data_shape = tuple(int(d) for d in input_shape)
         self.latent_dim = int(latent_dim)
-        self.architecture = architecture
-        self.network_kwargs = dict(network_kwargs or {})
+        self._set_networks_options(input_shape, architecture, network_kwargs)
         self.custom_networks = {"encoder": encoder is not None, "decoder": decoder is not None}
 
         # Layers: distribution layers own the parameterization.
         self.posterior = get_posterior(posterior, self.latent_dim)
-        self.likelihood = get_likelihood(likelihood, self.data_shape)
+        self.likelihood = get_likelihood(likelihood, self.data_shape, self.seed)
         self.prior = elbo_lib.standard_normal_prior(self.latent_dim)
         self.encoder = self._encoder(encoder, self.posterior.params_size())
         self.decoder = self._decoder(decoder, self.latent_dim)
@@ -82,7 +82,7 @@ class VAE(LatentVariableModel):
     def decode(self, z, training=False):
         """Returns the likelihood p(x|z), batch `(B,)`, event `input_shape`."""
         z = tf.cast(z, tf.float32)  # the decoder autocasts under mixed precision
-        return self.likelihood(self.decoder(z, training=training))
+        return self._likelihood(self.decoder(z, training=training))
 
     def call(self, inputs, training=False):
         """Deterministic reconstruction: the likelihood mean at the posterior mean."""
@@ -180,4 +180,5 @@ class VAE(LatentVariableModel):
 
     @classmethod
     def from_config(cls, config):
+        config = legacy.vae_config(config)
         return cls(**cls._deserialize(config, ("likelihood", "posterior", "encoder", "decoder")))

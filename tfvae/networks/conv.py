@@ -9,7 +9,6 @@ import math
 
 import keras
 
-from tfvae.networks.skip import with_linear_skip
 
 
 def _check_image_shape(input_shape, filters, strides):
@@ -39,7 +38,6 @@ def conv_encoder(
     strides=2,
     dense_units=128,
     activation="relu",
-    linear_skip=False,
     name="encoder",
 ):
     """Builds images -> flat posterior parameters.
@@ -52,7 +50,6 @@ def conv_encoder(
         strides: int. Stride of every conv layer.
         dense_units: int. Width of the Dense layer after flattening (0 for none).
         activation: str. Hidden activation.
-        linear_skip: bool. Add a linear map of the input to the output (`with_linear_skip`).
         name: str. Model name.
 
     Returns:
@@ -68,8 +65,6 @@ def conv_encoder(
         h = keras.layers.Dense(int(dense_units), activation=activation)(h)
     # Distribution parameters stay float32 under mixed precision.
     outputs = keras.layers.Dense(output_size, dtype="float32")(h)
-    if linear_skip:
-        outputs = with_linear_skip(inputs, outputs)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -82,7 +77,6 @@ def conv_decoder(
     strides=2,
     dense_units=128,
     activation="relu",
-    linear_skip=False,
     name="decoder",
 ):
     """Builds z -> likelihood parameters, mirroring `conv_encoder` with the same `filters`.
@@ -96,7 +90,6 @@ def conv_decoder(
         strides: int. Stride of every transposed conv layer.
         dense_units: int. Width of the first Dense layer (0 for none).
         activation: str. Hidden activation.
-        linear_skip: bool. Add a linear map of the input to the output (`with_linear_skip`).
         name: str. Model name.
 
     Returns:
@@ -116,6 +109,4 @@ def conv_decoder(
     # (B, H, W, C * k): parameters of each channel adjacent, as the likelihood expects.
     h = keras.layers.Conv2D(channels * int(params_per_dim), kernel_size, padding="same", dtype="float32")(h)
     outputs = keras.layers.Reshape((math.prod(output_shape) * int(params_per_dim),), dtype="float32")(h)
-    if linear_skip:
-        outputs = with_linear_skip(inputs, outputs)
     return keras.Model(inputs, outputs, name=name)

@@ -8,9 +8,26 @@ from tfvae.networks.mlp import mlp_decoder, mlp_encoder
 ARCHITECTURES = {"mlp": (mlp_encoder, mlp_decoder), "conv": (conv_encoder, conv_decoder)}
 
 
+def choose_architecture(architecture, input_shape, network_kwargs=None):
+    """The architecture for `input_shape`: `"auto"` gives conv for images `(H, W, C)`
+    whose sides divide by the conv networks' stride product (4 by default), mlp
+    otherwise; `"mlp"` and `"conv"` are returned as given.
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    if architecture != "auto":
+        _builders(architecture)
+        return architecture
+    options = dict(network_kwargs or {})
+    factor = int(options.get("strides", 2)) ** len(tuple(options.get("filters", (32, 64))))
+    image = len(input_shape) == 3 and input_shape[0] % factor == 0 and input_shape[1] % factor == 0
+    return "conv" if image else "mlp"
+
+
 def _builders(architecture):
     if architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {architecture!r}.")
+        raise ValueError(f"architecture must be 'auto' or one of {sorted(ARCHITECTURES)}, got {architecture!r}.")
     return ARCHITECTURES[architecture]
 
 

@@ -4,7 +4,6 @@ import math
 
 import keras
 
-from tfvae.networks.skip import with_linear_skip
 
 
 def _as_tuple(units, name):
@@ -15,7 +14,7 @@ def _as_tuple(units, name):
 
 
 def mlp_encoder(
-    input_shape, output_size, hidden_units=(256, 128), activation="relu", linear_skip=False, name="encoder"
+    input_shape, output_size, hidden_units=(256, 128), activation="relu", name="encoder"
 ):
     """Builds x -> flat posterior parameters.
 
@@ -24,7 +23,6 @@ def mlp_encoder(
         output_size: int. Number of posterior parameters (`posterior.params_size()`).
         hidden_units: tuple of ints. Width of each hidden Dense layer.
         activation: str. Hidden activation.
-        linear_skip: bool. Add a linear map of the input to the output (`with_linear_skip`).
         name: str. Model name.
 
     Returns:
@@ -37,13 +35,11 @@ def mlp_encoder(
         h = keras.layers.Dense(units, activation=activation)(h)
     # Distribution parameters stay float32 under mixed precision.
     outputs = keras.layers.Dense(output_size, dtype="float32")(h)
-    if linear_skip:
-        outputs = with_linear_skip(inputs, outputs)
     return keras.Model(inputs, outputs, name=name)
 
 
 def mlp_decoder(
-    latent_dim, output_shape, params_per_dim, hidden_units=(128, 256), activation="relu", linear_skip=False, name="decoder"
+    latent_dim, output_shape, params_per_dim, hidden_units=(128, 256), activation="relu", name="decoder"
 ):
     """Builds z -> flat likelihood parameters.
 
@@ -53,7 +49,6 @@ def mlp_decoder(
         params_per_dim: int. Likelihood parameters per data dimension.
         hidden_units: tuple of ints. Width of each hidden Dense layer.
         activation: str. Hidden activation.
-        linear_skip: bool. Add a linear map of the input to the output (`with_linear_skip`).
         name: str. Model name.
 
     Returns:
@@ -67,6 +62,4 @@ def mlp_decoder(
         h = keras.layers.Dense(units, activation=activation)(h)
     size = math.prod(output_shape) * int(params_per_dim)
     outputs = keras.layers.Dense(size, dtype="float32")(h)
-    if linear_skip:
-        outputs = with_linear_skip(inputs, outputs)
     return keras.Model(inputs, outputs, name=name)
