@@ -16,6 +16,7 @@ from pipelines.preprocessing import batch_pipeline, dynamic_binarize, scale_to_u
 from pipelines.service import LocalService, distribute
 from pipelines.sources import as_examples, from_arrays
 from pipelines.synthetic import synthetic_subgroups
+from pipelines.synthetic_counts import synthetic_counts
 from pipelines.tfds_source import DatasetNotPreparedError, from_tfds, tfds_builder
 from pipelines.tfrecords import read_tfrecords, write_tfrecords
 
@@ -43,6 +44,7 @@ __all__ = [
     "mnist_subset",
     "read_tfrecords",
     "scale_to_unit",
+    "synthetic_counts",
     "synthetic_subgroups",
     "tfds_builder",
     "write_tfrecords",
