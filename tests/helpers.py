@@ -72,3 +72,15 @@ def without_names(config):
     if isinstance(config, list):
         return [without_names(v) for v in config]
     return config
+
+
+def tiny_model_config(folder, **arguments):
+    """`["--model-config", PATH]` of a YAML file with small mlp networks (and any
+    other constructor `arguments`), for fast command-line runs."""
+    import yaml
+
+    path = f"{folder}/tiny_model.yaml"
+    config = {"architecture": "mlp", "network_kwargs": {"hidden_units": [16]}, **arguments}
+    with open(path, "w") as f:
+        yaml.safe_dump(config, f)
+    return ["--model-config", path]

@@ -107,6 +107,8 @@ def fit_distributed(
     history = {}
     step, total = done, epochs * steps_per_epoch
     while step < total:
+        if step % steps_per_epoch == 0 or step == done:
+            model.epoch.assign(step // steps_per_epoch)  # for schedules in epochs, as fit sets it
         if step % steps_per_epoch == 0:
             for metric in model.metrics:
                 metric.reset_state()
@@ -133,8 +135,10 @@ def training_state(model):
     accumulators, in a fixed order."""
     import keras
 
+    owners = [model, *getattr(model, "regularizers", ())]  # a regularizer may train a part of its own
     optimizers = [model.optimizer] + [
-        value for value in vars(model).values() if isinstance(value, keras.optimizers.Optimizer) and value is not model.optimizer
+        value for owner in owners for value in vars(owner).values()
+        if isinstance(value, keras.optimizers.Optimizer) and value is not model.optimizer
     ]
     variables = list(model.variables) + [v for o in optimizers for v in o.variables]
     variables += [v for metric in model.metrics for v in metric.variables]

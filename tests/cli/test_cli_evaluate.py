@@ -6,12 +6,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import tiny_model_config
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import report
 from tfvae.cli.main import main
 
-TINY = ["--architecture", "mlp", "--hidden-units", "16", "--epochs", "1", "--epoch-size", "128", "--batch-size", "32"]
+TINY = ["--epochs", "1", "--epoch-size", "128", "--batch-size", "32"]
 
 
 def _test_metrics(path):
@@ -20,8 +21,8 @@ def _test_metrics(path):
 
 def test_vae_run_evaluates_to_its_training_metrics_and_exports(tmp_path):
     run = tmp_path / "run"
-    assert main(["train", "--model", "vae", "--dataset", "digits_8x8", "--latent-dim", "2", "--likelihood", "bernoulli",
-                 *TINY, "--seed", "3", "--out", str(run)]) == 0
+    assert main(["train", "--model", "vae", "--dataset", "digits_8x8", "--latent-dim", "2", *TINY,
+                 *tiny_model_config(tmp_path, likelihood="bernoulli"), "--seed", "3", "--out", str(run)]) == 0
     assert main(["evaluate", str(run / "model.keras"), "--out", str(tmp_path / "evaluation")]) == 0  # = the folder
     trained, evaluated = _test_metrics(run / "metrics.json"), _test_metrics(tmp_path / "evaluation" / "evaluation.json")
     assert set(evaluated) == set(trained) >= {"test_target_elbo", "test_latent_silhouette", "test_latent_ari"}
@@ -43,7 +44,8 @@ def test_vae_run_evaluates_to_its_training_metrics_and_exports(tmp_path):
 
 def test_contrastive_run_evaluates_and_exports(tmp_path):
     run = tmp_path / "run"
-    assert main(["train", "--dataset", "synthetic", "--background-dim", "3", *TINY, "--out", str(run)]) == 0
+    assert main(["train", "--dataset", "synthetic", "--background-dim", "3", *TINY, *tiny_model_config(tmp_path),
+                 "--out", str(run)]) == 0
     assert main(["evaluate", str(run)]) == 0  # into the run folder
     trained, evaluated = _test_metrics(run / "metrics.json"), _test_metrics(run / "evaluation.json")
     assert {"test_salient_silhouette", "test_background_silhouette", "test_target_elbo"} <= set(evaluated)

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import tiny_model_config
 
 GLOBAL_BATCH, STEPS, EPOCHS = 16, 4, 2
 
@@ -119,9 +120,10 @@ def test_two_workers_match_one_process(worker_runs, kind):
 
 def test_cli_trains_across_two_workers_and_the_chief_writes_the_run(tmp_path):
     out = tmp_path / "run"
-    flags = ["--strategy", "multiworker", "--dataset", "synthetic", "--architecture", "mlp", "--hidden-units", "16",
+    warmup = {"class_name": "Ramp", "config": {"duration": 1, "unit": "epoch"}}  # KL weight 0 in epoch 0, then 1
+    flags = ["--strategy", "multiworker", "--dataset", "synthetic", *tiny_model_config(tmp_path, beta=warmup),
              "--background-dim", "4", "--epochs", "2", "--epoch-size", "256", "--batch-size", "32",
-             "--checkpoint-every", "3", "--kl-warmup-epochs", "1", "--out", str(out)]
+             "--checkpoint-every", "3", "--out", str(out)]
     outputs = _finish(_start_workers(lambda i: ["-m", "tfvae.cli.main", "train", *flags]))
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_target_elbo"} <= set(metrics)
@@ -133,6 +135,16 @@ def test_cli_trains_across_two_workers_and_the_chief_writes_the_run(tmp_path):
 
     model = keras.models.load_model(out / "model.keras")
     assert int(model.optimizer.iterations.numpy()) == 2 * (256 // 32)  # global steps, not per worker
-    assert model.kl_warmup_steps == 256 // 32 and float(model.kl_weight()) == 1.0  # warm-up over epoch 1, done
+    assert model.beta.unit == "epoch" and int(model.epoch.numpy()) == 1 and float(model.kl_weight()) == 1.0
+    first, second = report_history(out)
+    assert first["target_kl_salient"] != second["target_kl_salient"]
     history = (out / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch,") and len(history) == 3
+
+
+def report_history(out):
+    """The two epochs' rows of a run's history.csv."""
+    import csv
+
+    with open(out / "history.csv", newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]

@@ -17,7 +17,7 @@ import pytest
 from tfvae.cli.main import main
 
 EPOCHS, EPOCH_SIZE, BATCH = 6, 2048, 64
-FLAGS = ["--dataset", "synthetic", "--architecture", "mlp", "--hidden-units", "16", "--background-dim", "4",
+FLAGS = ["--dataset", "synthetic", "--background-dim", "4",
          "--epochs", str(EPOCHS), "--epoch-size", str(EPOCH_SIZE), "--batch-size", str(BATCH)]
 
 

@@ -38,10 +38,11 @@ def train(out, checkpoints, kill_at):
         return ds.with_options(options)
 
     keras.utils.set_random_seed(0)
-    model = tfvae.ContrastiveVAE((30,), 2, 3, likelihood="normal", network_kwargs={"hidden_units": (16,)}, tc_weight=1.0, seed=0)
+    model = tfvae.ContrastiveVAE((30,), 2, 3, likelihood="normal", network_kwargs={"hidden_units": (16,)},
+                                  regularizers=[tfvae.regularizers.TotalCorrelation(1.0)], seed=0)
     model.compile(keras.optimizers.Adam(1e-2))
     fit_distributed(model, dataset_fn, epochs=%d, steps_per_epoch=%d, checkpoint_dir=checkpoints or None, checkpoint_every=%d, verbose=False)
-    np.savez(out, steps=int(model.optimizer.iterations.numpy()), tc_steps=int(model.tc_optimizer.iterations.numpy()), *model.get_weights())
+    np.savez(out, steps=int(model.optimizer.iterations.numpy()), tc_steps=int(model.regularizers[0].discriminator_optimizer.iterations.numpy()), *model.get_weights())
 
 # argv: (out, checkpoints, kill_at) per run, run in turn in this process
 for i in range(1, len(sys.argv), 3):

@@ -6,6 +6,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from helpers import tiny_model_config
 import tensorflow as tf
 
 from tfvae.cli.main import main
@@ -26,7 +27,7 @@ def test_choose_strategy(monkeypatch):
 
 def test_train_under_mirrored_strategy(tmp_path):
     out = tmp_path / "run"
-    args = ["train", "--strategy", "mirrored", "--dataset", "synthetic", "--architecture", "mlp", "--hidden-units", "16",
+    args = ["train", "--strategy", "mirrored", "--dataset", "synthetic", *tiny_model_config(tmp_path),
             "--background-dim", "4", "--epochs", "2", "--epoch-size", "256", "--out", str(out)]
     assert main(args) == 0
     assert "test_salient_silhouette" in json.loads((out / "metrics.json").read_text())

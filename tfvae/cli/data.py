@@ -74,25 +74,6 @@ def select(args, name):
     return fields
 
 
-def parse_composites(text):
-    """`--composites`: `fresh` or a positive int.
-
-    Raises:
-        argparse.ArgumentTypeError: anything else.
-    """
-    import argparse
-
-    if text == "fresh":
-        return text
-    try:
-        value = int(text)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1 or str(text).strip() != str(value):
-        raise argparse.ArgumentTypeError(f"expected 'fresh' or a positive int, got {text!r}")
-    return value
-
-
 def fresh_pairs(name, digits=None, seed=0):
     """The training split of `name` as an infinite stream with a new grass crop for
     every example (`pipelines.mnist_on_grass_pairs`); only mnist_on_grass has one."""
@@ -105,7 +86,9 @@ def load(name, digits=None, seed=0, composites=1):
     """Returns `(train, test)` as `pipelines.ContrastiveData`.
 
     `composites` (mnist_on_grass only) puts each training digit over that many grass
-    crops (`pipelines.mnist_on_grass`); the test split keeps one per digit.
+    crops (`pipelines.mnist_on_grass`; runs of tfvae 0.1 could train on such a
+    fixed set, whose mean crop `tfvae evaluate` still compares with); the test
+    split keeps one per digit.
 
     Plain datasets (no background set) come with an empty `background` dict, so only
     the VAE can train on them.

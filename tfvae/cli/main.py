@@ -9,7 +9,7 @@ from tfvae.cli import config, data_inspect, data_write, evaluate, export, train,
 #: `add_arguments(parser)` and does its job in `run(args)`.
 COMMANDS = (
     ("train", train, "train a model on built-in offline data"),
-    ("tune", tune, "search latent sizes and learning rate with Keras Tuner"),
+    ("tune", tune, "search latent sizes, learning rate and a preset's weights with Keras Tuner"),
     ("evaluate", evaluate, "evaluate a trained run on its test split; write evaluation.json and figures"),
     ("export", export, "export a trained run as a TensorFlow SavedModel"),
 )
@@ -21,10 +21,19 @@ DATA_COMMANDS = (
 )
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The module docstring as written, and every flag's default in `--help` (but
+    None, which means "not given": the flag's help says what happens then)."""
+
+    def _get_help_string(self, action):
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _add_command(commands, name, module, help):
     """Adds one leaf command with its flags, `--config` and its `run` function."""
-    parser = commands.add_parser(name, help=help, description=module.__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = commands.add_parser(name, help=help, description=module.__doc__, formatter_class=_HelpFormatter)
     module.add_arguments(parser)
     config.add_config_argument(parser)
     parser.set_defaults(run=module.run)

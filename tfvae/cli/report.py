@@ -54,18 +54,14 @@ LEAKAGE_SILHOUETTE = 0.05
 def collapse_warnings(report, salient_dim=None, background_dim=None):
     """Lines warning of an unused salient or background space in a cVAE's `evaluate` report.
 
-    Four signs, measured on mnist_on_grass (docs/separation_benchmark.md):
-    no salient dimension whose posterior mean varies over the test targets
-    (`test_salient_active_units` = 0: every target gets the same s); fewer such
-    dimensions than `salient_dim` (a partial collapse: the strong invariance weights
-    that lost one of two or four of ten units scored ARI 0.398 and 0.064 against
-    0.86-0.88 and 0.14-0.15 on the seeds that kept them); and labels that cluster
+    Four signs: no salient dimension whose posterior mean varies over the test
+    targets (`test_salient_active_units` = 0: every target gets the same s); fewer
+    such dimensions than `salient_dim` (a partial collapse); labels that cluster
     better in the background latents than in the salient ones (background
-    silhouette above `LEAKAGE_SILHOUETTE` and above the salient one). In the first
-    and last case the foreground went into the background latents. Last, fewer
-    background dimensions in use than `background_dim`: with a `LowRankNormal`
-    likelihood on mnist_on_grass (digits 0/1, seed 1) its noise covariance took
-    the background latents' place, leaving 3 of 16 in use.
+    silhouette above `LEAKAGE_SILHOUETTE` and above the salient one), where the
+    foreground went into the background latents; and fewer background dimensions
+    in use than `background_dim`, as when a `LowRankNormal` likelihood's noise
+    covariance holds the background instead.
 
     Args:
         report: dict, as `evaluate` returns it.
@@ -90,14 +86,14 @@ def collapse_warnings(report, salient_dim=None, background_dim=None):
         lines.append(f"the labels cluster better in the background latents (silhouette {background:.3f}) than in the "
                      f"salient ones ({salient:.3f}): the foreground went into the background latents.")
     if lines:
-        lines[-1] += (" Lower --mmd-weight or --invariance-weight if set (or add --invariance-relative), use the "
-                      "default --likelihood, or see docs/user_guide.md section 4 (posterior collapse).")
+        lines[-1] += (" Lower the weights of the regularizers in the model config, use the default likelihood, or "
+                      "see docs/user_guide.md (posterior collapse).")
     background_active = report.get("test_background_active_units")
     if background_active is not None and background_dim is not None and background_active < background_dim:
         lines.append(f"only {background_active} of {background_dim} background dimensions are in use on the test "
-                     "targets: the background latents have partly collapsed. With --likelihood normal_low_rank its "
-                     "noise covariance may hold the background instead: start it later (--background-basis-start) "
-                     "or lower --likelihood-rank.")
+                     "targets: the background latents have partly collapsed. With a LowRankNormal likelihood (the "
+                     "default) its noise covariance may hold the background instead: start it later or lower its "
+                     "rank (its start and rank in the model config).")
     return lines
 
 
