@@ -3,8 +3,12 @@
 `tuning.search(...)` runs a whole search and returns a `SearchResult`; the pieces
 are usable on their own: search spaces (`tuning.space`), HyperModels
 (`tuning.hypermodels`), the fixed-seed held-out metrics callback
-(`tuning.evaluation`), the tuners (`tuning.tuners`), distributed roles
-(`tuning.distributed`) and the `tfvae tune` command (`tuning.cli`).
+(`tuning.evaluation`), the tuners (`tuning.tuners`) and distributed roles
+(`tuning.distributed`). A contrastive search starts from a `tfvae.presets` recipe
+and tunes its regularizers' weights (`<term>_weight`) among the other parameters.
+
+tuning imports tfvae and nothing else of ours; the `tfvae tune` command
+(`tfvae.cli.tune`) ties it to the datasets of `pipelines`.
 """
 
 from tuning.evaluation import HeldOutMetrics

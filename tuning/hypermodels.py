@@ -8,7 +8,7 @@ import keras_tuner
 import numpy as np
 
 import tfvae
-from tfvae import metrics
+from tfvae import metrics, schedules
 from tuning import space as space_lib
 
 
@@ -16,7 +16,8 @@ class TfvaeHyperModel(keras_tuner.HyperModel):
     """Builds one compiled tfvae model per trial from a `tuning.space.SearchSpace`.
 
     A subclass names the model class, its tunable `parameters`, the keys of its
-    batches, its metric names and its embedding; the rest is shared.
+    batches, its metric names and its embedding, and may override `make_model`;
+    the rest is shared.
 
     Args:
         input_shape: tuple of ints. Shape of one example.
@@ -41,6 +42,8 @@ class TfvaeHyperModel(keras_tuner.HyperModel):
     input_key = "x"
     #: Objective key -> name of the metric in the logs (all maximized).
     metric_names = {}
+    #: Names of the presets the model can start from (none: the model has no presets).
+    presets = ()
 
     def __init__(self, input_shape, space=None, model_kwargs=None, name=None):
         super().__init__(name=name)
@@ -57,11 +60,21 @@ class TfvaeHyperModel(keras_tuner.HyperModel):
         values = self.space.declare(hp)
         learning_rate = values.pop("learning_rate")
         fixed = {key: _fresh(value) for key, value in self.model_kwargs.items()}
-        model = self.model_class(self.input_shape, **values, **fixed)
+        model = self.make_model(values, fixed)
         model.compile(keras.optimizers.Adam(learning_rate))
         # Built now, so checkpoints (and the saved best model) carry its state.
         model.optimizer.build(model.trainable_variables)
         return model
+
+    def make_model(self, values, fixed):
+        """The uncompiled model of one trial.
+
+        Args:
+            values: dict of the trial's values of the search space (without the
+                learning rate).
+            fixed: dict of fresh copies of `model_kwargs`.
+        """
+        return self.model_class(self.input_shape, **values, **fixed)
 
     def objective(self, key):
         """The `keras_tuner.Objective` (maximized) of an objective key such as `"elbo"`.
@@ -115,18 +128,71 @@ class VAEHyperModel(TfvaeHyperModel):
 
 
 class ContrastiveVAEHyperModel(TfvaeHyperModel):
-    """Tunes `tfvae.ContrastiveVAE`: salient and background dimensions, learning
-    rate and (optionally) beta and the TC, MMD, Wasserstein and invariance weights."""
+    """Tunes `tfvae.ContrastiveVAE` around a preset: salient and background
+    dimensions, learning rate, beta and the weight of each of the preset's
+    regularizers.
+
+    Every trial builds `ContrastiveVAE.from_preset(preset, ...)`; the weights are
+    parameters named `<term>_weight` (`tuning.space.regularizer_parameters`),
+    fixed at the preset's weights unless `space` gives a range, e.g.
+    `space={"invariance_weight": (10.0, 1000.0)}` for the recommended preset or
+    `{"mmd_background_weight": ..., "mmd_salient_weight": ...}` for `"mm_cvae"`.
+
+    Args:
+        input_shape: tuple of ints. Shape of one example.
+        preset: str. A name in `tfvae.presets.PRESETS`.
+        space: optional dict of name -> spec overriding the default ranges.
+        model_kwargs: optional dict of fixed constructor arguments over the
+            preset's (`architecture`, `likelihood`, `network_kwargs`, `seed`, ...).
+            `regularizers` replaces the preset's, and their weights are tuned instead.
+        name: optional str.
+
+    Raises:
+        ValueError: an unknown preset, a bad `space`, or `model_kwargs` fixing a
+            tuned parameter.
+    """
 
     model_class = tfvae.ContrastiveVAE
     parameters = space_lib.CONTRASTIVE_PARAMETERS
     batch_keys = ("target", "background")
     input_key = "target"
     metric_names = {"elbo": "val_target_elbo_fixed_seed", "silhouette": "val_salient_silhouette"}
+    presets = tuple(tfvae.presets.PRESETS)
+
+    def __init__(self, input_shape, preset="recommended", space=None, model_kwargs=None, name=None):
+        if preset not in tfvae.presets.PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; presets: {', '.join(tfvae.presets.PRESETS)}.")
+        self.preset = preset
+        model_kwargs = dict(model_kwargs or {})
+        if "regularizers" in model_kwargs:
+            regularizers = model_kwargs.pop("regularizers")
+        else:
+            regularizers = tfvae.presets.preset_kwargs(preset).get("regularizers")
+        #: The regularizers every trial copies, with the trial's weights.
+        self.regularizers = tfvae.presets.default_regularizers() if regularizers is None else list(regularizers)
+        self.parameters = space_lib.contrastive_parameters(self.regularizers)
+        super().__init__(input_shape, space, model_kwargs, name)
+
+    def make_model(self, values, fixed):
+        """`ContrastiveVAE.from_preset` with the trial's sizes, beta and regularizer weights."""
+        values = dict(values)
+        salient_dim, background_dim = values.pop("salient_dim"), values.pop("background_dim")
+        regularizers = [_with_weight(r, values.pop(space_lib.weight_name(r.term), None)) for r in self.regularizers]
+        return self.model_class.from_preset(self.preset, self.input_shape, salient_dim, background_dim,
+                                            **fixed, **values, regularizers=regularizers)
 
     def embedding(self, model, x):
         """Posterior means of the salient latents s."""
         return model.salient_embedding(x)
+
+
+def _with_weight(regularizer, weight):
+    """A new regularizer like `regularizer`; `weight` (float or None: keep) replaces
+    its ramp's value, keeping the ramp's start and duration."""
+    config = regularizer.get_config()
+    if weight is not None:
+        config["weight"] = schedules.Ramp(**{**regularizer.weight.get_config(), "value": weight})
+    return type(regularizer).from_config(config)
 
 
 def _fresh(value):

@@ -25,6 +25,7 @@ def search(
     project_name=None,
     overwrite=False,
     objective="elbo",
+    preset=None,
     space=None,
     model_kwargs=None,
     distribution_strategy=None,
@@ -65,9 +66,14 @@ def search(
         objective: str or `keras_tuner.Objective`. `"elbo"` (held-out ELBO, or
             target ELBO for cvae, with a fixed seed), `"iwae"` (vae), or
             `"silhouette"` (needs labels); all maximized.
+        preset: str or None. cvae: the `tfvae.presets.PRESETS` recipe the search
+            starts from (None: `"recommended"`); its regularizers' weights become
+            parameters `<term>_weight`, fixed at the preset's values unless `space`
+            gives a range. The vae has no presets: leave it None.
         space: optional dict of search-space overrides (see `tuning.space`).
         model_kwargs: optional dict of fixed model arguments (`architecture`,
-            `likelihood`, `network_kwargs`, ...); `seed` defaults to `seed`.
+            `likelihood`, `network_kwargs`, ...; cvae: over the preset's); `seed`
+            defaults to `seed`.
         distribution_strategy: optional `tf.distribute.Strategy` each trial
             runs under (single-worker strategies).
         seed: int. Seeds the oracle, the shuffling and the models' noise.
@@ -84,8 +90,9 @@ def search(
         A `tuning.results.SearchResult`.
 
     Raises:
-        ValueError: an unknown model, tuner or objective, a bad search space,
-            data without the model's keys, or an objective its inputs can't give.
+        ValueError: an unknown model, tuner, preset or objective, a preset for
+            the vae, a bad search space, data without the model's keys, or an
+            objective its inputs can't give.
     """
     hypermodel_class = _lookup(HYPERMODELS, model, "model")
     tuner_class = _lookup(TUNERS, tuner, "tuner")
@@ -97,9 +104,12 @@ def search(
     if labels is not None and len(labels) != len(x_val):
         raise ValueError(f"val_data: {len(labels)} labels for {len(x_val)} examples.")
 
-    hypermodel = hypermodel_class(
-        data_lib.example_shape(val_data, hypermodel_class.input_key), space, {"seed": seed, **(model_kwargs or {})}
-    )
+    options = {"space": space, "model_kwargs": {"seed": seed, **(model_kwargs or {})}}
+    if preset is not None:
+        if not hypermodel_class.presets:
+            raise ValueError(f"preset: model {model!r} has no presets (presets are cvae recipes); leave it None.")
+        options["preset"] = preset
+    hypermodel = hypermodel_class(data_lib.example_shape(val_data, hypermodel_class.input_key), **options)
     iwae_samples = _iwae_samples(objective, iwae_samples, hypermodel)
     if isinstance(objective, str):
         if objective == "silhouette" and labels is None:

@@ -1,6 +1,11 @@
 """Search spaces: which model arguments are tuned, their default ranges, and the
 checks on user overrides. Every range the tuners explore is declared here.
 
+A contrastive VAE's space is built around a preset: besides the latent sizes,
+learning rate and beta it has one `<term>_weight` per regularizer of the preset
+(`invariance_weight`, `tc_weight`, `mmd_background_weight`, ...), fixed at the
+preset's weight unless the user gives a range (`regularizer_parameters`).
+
 A spec for one hyperparameter is one of:
 
 - a number: fixed (recorded as `hp.Fixed`, so it appears in reports);
@@ -14,6 +19,8 @@ A spec for one hyperparameter is one of:
 import dataclasses
 import math
 import numbers
+
+from tfvae import schedules
 
 SAMPLINGS = ("linear", "log")
 RANGE_KEYS = {"min", "max", "sampling", "step"}
@@ -41,19 +48,46 @@ class Parameter:
 LATENT_DIM = Parameter(int, (2, 16), minimum=1)
 LEARNING_RATE = Parameter(float, (1e-4, 1e-2), minimum=0.0, strict=True, sampling="log")
 BETA = Parameter(float, 1.0, minimum=0.0, sampling="log")
+#: Template of a regularizer's weight; its default is the preset's weight.
 REGULARIZER_WEIGHT = Parameter(float, 0.0, minimum=0.0)
 
 VAE_PARAMETERS = {"latent_dim": LATENT_DIM, "learning_rate": LEARNING_RATE, "beta": BETA}
+#: The contrastive VAE's parameters besides its regularizers' weights.
 CONTRASTIVE_PARAMETERS = {
     "salient_dim": dataclasses.replace(LATENT_DIM, default=(2, 8)),
     "background_dim": LATENT_DIM,
     "learning_rate": LEARNING_RATE,
     "beta": BETA,
-    "tc_weight": REGULARIZER_WEIGHT,
-    "mmd_weight": REGULARIZER_WEIGHT,
-    "wasserstein_weight": REGULARIZER_WEIGHT,
-    "invariance_weight": REGULARIZER_WEIGHT,
 }
+
+
+def weight_name(term):
+    """The parameter that holds the weight of the regularizer logged as `term`, `<term>_weight`."""
+    return f"{term}_weight"
+
+
+def regularizer_parameters(regularizers):
+    """One weight parameter per regularizer, fixed at its current weight by default.
+
+    Args:
+        regularizers: list of `tfvae.models.regularizers.Regularizer`, e.g. a preset's.
+            A weight that is a `tfvae.schedules.Ramp` (what a number becomes) is
+            tunable: a trial's value replaces the ramp's `value`, keeping its start
+            and duration. Other schedules are kept as given and not tuned.
+
+    Returns:
+        Dict of `weight_name(term)` -> `Parameter`, in the regularizers' order.
+    """
+    return {
+        weight_name(r.term): dataclasses.replace(REGULARIZER_WEIGHT, default=float(r.weight.value))
+        for r in regularizers
+        if isinstance(r.weight, schedules.Ramp)
+    }
+
+
+def contrastive_parameters(regularizers):
+    """`CONTRASTIVE_PARAMETERS` and the weights of `regularizers` (see `regularizer_parameters`)."""
+    return {**CONTRASTIVE_PARAMETERS, **regularizer_parameters(regularizers)}
 
 
 class SearchSpace:

@@ -117,6 +117,7 @@ def test_hyperband_runs_under_the_given_distribution_strategy(digits, tiny, tmp_
         ("vae", {"objective": "iwae", "iwae_samples": 0}, "objective 'iwae' needs iwae_samples >= 1"),
         ("vae", {"space": {"latent_dim": (4, 2)}}, "latent_dim: a range needs low < high"),
         ("vae", {"space": {"hidden_units": (16,)}}, r"unknown hyperparameters \['hidden_units'\]"),
+        ("vae", {"preset": "mm_cvae"}, "preset: model 'vae' has no presets"),
         ("cvae", {}, r"train_data: this model's batches need the keys \['target', 'background'\]; missing"),
     ],
 )

@@ -3,6 +3,8 @@
 import keras_tuner
 import pytest
 
+from tfvae.models.regularizers import BackgroundMMD, SalientMMD
+from tfvae.schedules import Ramp
 from tuning import space as space_lib
 from tuning.hypermodels import ContrastiveVAEHyperModel, VAEHyperModel
 
@@ -26,24 +28,31 @@ def test_defaults_tune_latent_dim_and_log_uniform_learning_rate():
 def test_contrastive_space_has_separate_salient_and_background_dimensions():
     space = space_lib.SearchSpace(space_lib.CONTRASTIVE_PARAMETERS)
     assert space.tuned() == ["salient_dim", "background_dim", "learning_rate"]
-    assert {"tc_weight", "mmd_weight", "wasserstein_weight", "invariance_weight", "beta"} <= set(space.specs)
+    assert set(space.specs) == {"salient_dim", "background_dim", "learning_rate", "beta"}
+
+
+def test_regularizer_weights_are_parameters_fixed_at_their_weights():
+    parameters = space_lib.contrastive_parameters([BackgroundMMD(80.0), SalientMMD(Ramp(8.0, start=10))])
+    specs = space_lib.SearchSpace(parameters).specs
+    assert specs["mmd_background_weight"] == {"type": "fixed", "value": 80.0}
+    assert specs["mmd_salient_weight"] == {"type": "fixed", "value": 8.0}  # a ramp's value
 
 
 def test_overrides_give_ranges_choices_and_fixed_values():
     hps = declared(
-        space_lib.CONTRASTIVE_PARAMETERS,
+        space_lib.contrastive_parameters([BackgroundMMD(80.0)]),
         {
             "salient_dim": [2, 4],
             "background_dim": 3,
             "beta": (0.5, 4.0),
-            "mmd_weight": {"min": 0.0, "max": 10.0},
+            "mmd_background_weight": {"min": 0.0, "max": 10.0},
             "learning_rate": {"min": 1e-3, "max": 1e-2, "sampling": "linear"},
         },
     )
     assert hps["salient_dim"].values == [2, 4]
     assert type(hps["background_dim"]).__name__ == "Fixed" and hps["background_dim"].value == 3
     assert hps["beta"].sampling == "log"  # beta's declared sampling
-    assert hps["mmd_weight"].sampling == "linear" and hps["mmd_weight"].max_value == 10.0
+    assert hps["mmd_background_weight"].sampling == "linear" and hps["mmd_background_weight"].max_value == 10.0
     assert hps["learning_rate"].sampling == "linear"
 
 
@@ -87,8 +96,13 @@ def test_bad_values_are_rejected_with_the_parameter_named(overrides, message):
 
 
 def test_negative_regularizer_weight_is_rejected():
-    with pytest.raises(ValueError, match="tc_weight: values must be >= 0"):
-        ContrastiveVAEHyperModel((30,), space={"tc_weight": (-1.0, 1.0)})
+    with pytest.raises(ValueError, match="invariance_weight: values must be >= 0"):
+        ContrastiveVAEHyperModel((30,), space={"invariance_weight": (-1.0, 1.0)})
+
+
+def test_weights_of_regularizers_the_preset_lacks_are_unknown():
+    with pytest.raises(ValueError, match=r"unknown hyperparameters \['tc_weight'\]; this model tunes"):
+        ContrastiveVAEHyperModel((30,), space={"tc_weight": 1.0})
 
 
 def test_model_kwargs_cannot_fix_a_search_space_parameter():
