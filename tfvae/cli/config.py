@@ -79,20 +79,8 @@ def read_config(parser, path):
         SystemExit: missing or unreadable file, YAML that is not a mapping, an
             unknown key, a value of the wrong type or outside the flag's choices.
     """
-    import yaml
-
     where = f"{parser.prog}: config {path}"
-    if not os.path.isfile(path):
-        raise SystemExit(f"{parser.prog}: config file {path!r} not found.")
-    try:
-        with open(path) as f:
-            mapping = yaml.safe_load(f)
-    except yaml.YAMLError as error:
-        raise SystemExit(f"{where}: not valid YAML: {' '.join(str(error).split())}") from None
-    if mapping is None:
-        return {}  # an empty file sets nothing
-    if not isinstance(mapping, dict):
-        raise SystemExit(f"{where}: expected a mapping of flag names to values, got a {type(mapping).__name__}.")
+    mapping = read_mapping(path, parser.prog, "config", "flag names to values")
     actions = _settable_actions(parser)
     values = {}
     for key, value in mapping.items():
@@ -106,6 +94,35 @@ def read_config(parser, path):
         if value is not None:
             values[action.dest] = _convert(action, name, value, where)
     return values
+
+
+def read_mapping(path, prog, label, contents):
+    """The mapping a YAML file holds (`{}` for an empty file), for `--config` and
+    `--model-config`.
+
+    Args:
+        path: str. The file.
+        prog: str. The command, for messages.
+        label: str. What the file is (`"config"`, `"model config"`).
+        contents: str. What the mapping maps, for messages.
+
+    Raises:
+        SystemExit: a missing file, invalid YAML or not a mapping (one line).
+    """
+    import yaml
+
+    if not os.path.isfile(path):
+        raise SystemExit(f"{prog}: {label} file {path!r} not found.")
+    try:
+        with open(path) as f:
+            mapping = yaml.safe_load(f)
+    except yaml.YAMLError as error:
+        raise SystemExit(f"{prog}: {label} {path}: not valid YAML: {' '.join(str(error).split())}") from None
+    if mapping is None:
+        return {}  # an empty file sets nothing
+    if not isinstance(mapping, dict):
+        raise SystemExit(f"{prog}: {label} {path}: expected a mapping of {contents}, got a {type(mapping).__name__}.")
+    return mapping
 
 
 def _settable_actions(parser):

@@ -7,7 +7,6 @@ A run folder's `model_config.yaml` (the model's `get_config`) is such a file.
 """
 
 import json
-import os
 
 import keras
 
@@ -19,20 +18,9 @@ def read(path, prog):
         SystemExit: a missing file, YAML that is not a mapping, or an object that
             does not deserialize (one line).
     """
-    import yaml
+    from tfvae.cli.config import read_mapping
 
-    if not os.path.isfile(path):
-        raise SystemExit(f"{prog}: model config {path!r} not found.")
-    try:
-        with open(path) as f:
-            mapping = yaml.safe_load(f)
-    except yaml.YAMLError as error:
-        raise SystemExit(f"{prog}: model config {path}: not valid YAML: {' '.join(str(error).split())}") from None
-    if mapping is None:
-        return {}
-    if not isinstance(mapping, dict):
-        raise SystemExit(f"{prog}: model config {path}: expected a mapping of constructor arguments, "
-                         f"got a {type(mapping).__name__}.")
+    mapping = read_mapping(path, prog, "model config", "constructor arguments")
     try:
         return {str(key): _objects(value) for key, value in mapping.items()}
     except (ValueError, TypeError) as error:

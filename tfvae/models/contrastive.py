@@ -5,10 +5,10 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from tfvae.layers.likelihoods import LowRankNormal, get_likelihood
+from tfvae.layers.likelihoods import get_likelihood
 from tfvae.layers.posteriors import get_posterior
 from tfvae.models import elbo as elbo_lib
-from tfvae.models import legacy, presets
+from tfvae.models import legacy, presets, separation
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_pair, unpack_x
 from tfvae.models.forward import ForwardPass
@@ -100,10 +100,10 @@ class ContrastiveVAE(LatentVariableModel):
         self.built = True
 
     @classmethod
-    def from_preset(cls, name, input_shape, salient_dim, background_dim, **overrides):
+    def from_preset(cls, preset, input_shape, salient_dim, background_dim, /, **overrides):
         """The model of a named preset (`tfvae.models.presets.PRESETS`), with any
         constructor argument overridden, e.g. `from_preset("mm_cvae", (28, 28, 1), 2, 16)`."""
-        return cls(input_shape, salient_dim, background_dim, **{**presets.preset_kwargs(name), **overrides})
+        return cls(input_shape, salient_dim, background_dim, **{**presets.preset_kwargs(preset), **overrides})
 
     def _build_decoder(self, decoder):
         """p(x | s, z)'s network on `[s, z]`: a given network, joint, or additive."""
@@ -214,32 +214,15 @@ class ContrastiveVAE(LatentVariableModel):
         return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None).numpy()
 
     def separate(self, x, batch_size=256):
-        """Splits target examples into background and foreground, each shaped like `x`.
-
-        Returns:
-            Dict of numpy arrays: `"reconstruction"` (mean of p(x|s, z) at the
-            posterior means), `"background"` (mean of p(x|0, z)), `"foreground"`
-            (reconstruction - background) and `"background_layer"` (x -
-            foreground, so that `foreground + background_layer == x`, as two layers
-            of an image). With a `LowRankNormal` likelihood its `noise_mean` of the
-            residual x - reconstruction is added to the reconstruction and the
-            background (its factor learned from background examples only).
-        """
+        """Splits target examples into layers shaped like `x`: a dict of numpy arrays
+        `"reconstruction"`, `"background"`, `"foreground"` and `"background_layer"`,
+        with `foreground + background_layer == x` (`separation.image_layers`)."""
         split = lambda xb, _: self._separate_batch(xb)
         return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
 
     def _separate_batch(self, x):
         """`separate` of one prepared batch, as tensors."""
-        q_s, q_z = self._posteriors(x)
-        s, z = q_s.mean(), q_z.mean()
-        reconstruction = self.decode(s, z).mean()
-        background = self.decode(tf.zeros_like(s), z).mean()
-        foreground = reconstruction - background
-        if isinstance(self.likelihood, LowRankNormal):
-            texture = self.likelihood.noise_mean(tf.cast(x, reconstruction.dtype) - reconstruction)
-            reconstruction, background = reconstruction + texture, background + texture
-        return {"reconstruction": reconstruction, "background": background, "foreground": foreground,
-                "background_layer": tf.cast(x, foreground.dtype) - foreground}
+        return separation.image_layers(self, x)
 
     def elbo(self, x, num_samples=None, seed=None, batch_size=256):
         """Per-example target ELBO with both latents, `(N,)` nats (beta not applied)."""
