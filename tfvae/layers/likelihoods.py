@@ -237,8 +237,14 @@ def _serialize_start(start):
     return keras.saving.serialize_keras_object(start)
 
 
+#: Largest log-rate (log-mean) of the count likelihoods: exp(89) overflows float32
+#: (-inf log-probabilities); exp(80) = 5.5e34 leaves room for the counts.
+MAX_LOG_RATE = 80.0
+
+
 class CountLikelihood(Likelihood):
-    """Base of the count likelihoods: support is the non-negative integers."""
+    """Base of the count likelihoods: support is the non-negative integers. The
+    decoder's log-rate is capped at `MAX_LOG_RATE`."""
 
     support = "non-negative integers (counts)"
 
@@ -252,7 +258,7 @@ class Poisson(CountLikelihood):
 
     def distribution(self, params):
         (log_rate,) = self._split_params(params)
-        return self._independent(tfd.Poisson(log_rate=log_rate))
+        return self._independent(tfd.Poisson(log_rate=tf.minimum(log_rate, MAX_LOG_RATE)))
 
 
 @keras.saving.register_keras_serializable(package="tfvae")
@@ -283,6 +289,7 @@ class NegativeBinomial(CountLikelihood):
 
     def distribution(self, params):
         (log_mean,) = self._split_params(params)
+        log_mean = tf.minimum(log_mean, MAX_LOG_RATE)
         log_r = tf.cast(self.log_dispersion, log_mean.dtype)
         # NB(total_count=r, logits=log mu - log r) has mean r * exp(logits) = mu.
         r = tf.broadcast_to(tf.exp(log_r), tf.shape(log_mean))

@@ -12,7 +12,7 @@ import tensorflow as tf
 from tfvae import schedules
 from tfvae.layers.likelihoods import LowRankNormal
 from tfvae.models import checks
-from tfvae.models.batches import unpack_x
+from tfvae.models.batches import unpack_pair, unpack_x
 from tfvae.networks import build_decoder, build_encoder, check_network_output, choose_architecture
 
 
@@ -36,6 +36,10 @@ class LatentVariableModel(keras.Model):
             the start of every epoch), read by schedules in epochs. Saved with
             the model; created in `__init__`, so a model built under a
             `tf.distribute` strategy's scope gets a mirrored variable.
+        first_nonfinite_step: int64 scalar variable, the first training step whose
+            loss was NaN or inf (-1: none). `fit` checks it at every epoch end:
+            a diverged epoch restores the weights of the epoch's start and raises
+            `FloatingPointError` naming the step (no NaN reaches later callbacks).
     """
 
     #: Key of the examples in dict batches given to the evaluation methods.
@@ -54,6 +58,10 @@ class LatentVariableModel(keras.Model):
         self.term_trackers = []
         # A variable, so compiled steps read its current value without retracing.
         self.epoch = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False, name="epoch")
+        # The first optimizer step whose loss was NaN or inf (-1: none), for the divergence guard.
+        self.first_nonfinite_step = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(-1), dtype="int64", trainable=False,
+            aggregation="only_first_replica", name="first_nonfinite_step")
 
     def _track(self, names):
         """Creates one `Mean` tracker per named term (call once from `__init__`)."""
@@ -146,7 +154,7 @@ class LatentVariableModel(keras.Model):
         x = checks.as_float(x, tf.float32, name)
         checks.check_static_shape(x, input_shape, name)
         if self.validate_inputs:
-            with tf.control_dependencies(checks.check_values(x, likelihood, name)):
+            with tf.control_dependencies(checks.check_values(x, likelihood, name, input_shape)):
                 x = tf.identity(x)
         return x
 
@@ -242,7 +250,16 @@ class LatentVariableModel(keras.Model):
         trackers. Returns the dict of metric results `fit` logs."""
         terms = self.minimize(self.optimizer, lambda: self._loss_terms(data, training=True), self._trainable_for_loss())
         terms.update(self._auxiliary_step(terms))
+        self._note_nonfinite(terms["loss"])
         return self._update_trackers(terms)
+
+    def _note_nonfinite(self, loss):
+        """Records the step in `first_nonfinite_step` if `loss` is NaN or inf and no
+        earlier step was (in the graph: no host read per step)."""
+        step = tf.cast(self.optimizer.iterations, tf.int64) - 1  # the step just taken
+        first = self.first_nonfinite_step
+        diverged = tf.logical_and(first < 0, tf.logical_not(tf.math.is_finite(tf.cast(loss, tf.float32))))
+        first.assign(tf.where(diverged, step, first))
 
     def test_step(self, data):
         """The loss terms of one held-out batch, without updates (the `val_*` metrics)."""
@@ -265,13 +282,30 @@ class LatentVariableModel(keras.Model):
     def _run_checked(self, method, *args, **kwargs):
         """Runs a Keras loop; failed input checks surface as `ValueError`, and after any
         error the traced step functions are dropped so the next call starts clean
-        (a step whose trace raised would otherwise stay broken)."""
+        (a step whose trace raised would otherwise stay broken). Data of a known
+        shape is checked before the loop starts (`_check_data_shapes`)."""
+        data = args[0] if args else kwargs.get("x")
+        if data is not None:
+            self._check_data_shapes(data)
         try:
             with checks.input_errors_as_value_errors():
                 return method(*args, **kwargs)
         except Exception:
             self.train_function = self.test_function = self.predict_function = None
             raise
+
+    def _check_data_shapes(self, data):
+        """Raises `ValueError` for arrays or a dataset whose examples have a known
+        shape other than the model's. A step traced for relaxed shapes checks in the
+        graph too, but there a wrong shape may fail a layer before the check runs."""
+        spec = data.element_spec if isinstance(data, tf.data.Dataset) else data
+        if self.input_key == "x":
+            items = {"x": unpack_x(spec)}
+        else:
+            items = dict(zip(("target", "background"), unpack_pair(spec)))
+        for name, item in items.items():
+            if hasattr(item, "shape"):
+                checks.check_static_shape(tf.TensorSpec(tf.TensorShape(item.shape)), self.data_shape, name)
 
     def fit(self, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`; failed input checks surface as `ValueError`, and the
@@ -282,16 +316,41 @@ class LatentVariableModel(keras.Model):
             # even when some variables (a discriminator's) have their own optimizer.
             with self.distribute_strategy.scope():
                 self.optimizer.build(self.trainable_variables)
-        callbacks = [_EpochCounter(), *(callbacks or [])]
+        callbacks = [_TrainingGuard(), *(callbacks or [])]  # first: its checks run before any other callback's
         return self._run_checked(super().fit, *args, callbacks=callbacks, **kwargs)
 
     def evaluate(self, *args, **kwargs):
-        """`keras.Model.evaluate`; failed input checks surface as `ValueError`."""
-        return self._run_checked(super().evaluate, *args, **kwargs)
+        """`keras.Model.evaluate`; failed input checks surface as `ValueError`, and
+        data that yields no batch raises `ValueError`."""
+        result = self._run_checked(super().evaluate, *args, **kwargs)
+        if result == [] or result == {}:
+            raise ValueError("evaluate got no batches: the data is empty.")
+        return result
 
 
-class _EpochCounter(keras.callbacks.Callback):
-    """Sets the model's `epoch` variable at the start of every epoch of `fit`."""
+class _TrainingGuard(keras.callbacks.Callback):
+    """`fit`'s own bookkeeping: sets the model's `epoch` at every epoch start; at every
+    epoch end (before other callbacks) raises on an epoch that saw no batch, and on
+    a loss that became NaN or inf, after restoring the model's and its optimizer's
+    variables of the epoch's start."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.epoch.assign(epoch)
+        self.start = [v.numpy() for v in self._state()]
+
+    def _state(self):
+        """The model's variables and its optimizer's (moments a NaN gradient would spoil)."""
+        return list(self.model.variables) + list(self.model.optimizer.variables)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not logs:
+            raise ValueError(f"fit saw no batch in epoch {epoch}: the training data is empty or ran out "
+                             "(repeat a finite dataset, or lower steps_per_epoch).")
+        step = int(keras.ops.convert_to_numpy(self.model.first_nonfinite_step))  # one read per epoch
+        if step >= 0:
+            for variable, value in zip(self._state(), self.start):
+                variable.assign(value)
+            raise FloatingPointError(
+                f"the loss became NaN or inf at training step {step} (in epoch {epoch}); training stopped and the "
+                f"model keeps its weights from the start of epoch {epoch}. Lower the learning rate, clip gradients "
+                "(e.g. keras.optimizers.Adam(global_clipnorm=1.0)) or check the data's scale.")

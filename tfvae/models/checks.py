@@ -13,8 +13,16 @@ import tensorflow as tf
 CHECK_TAG = "tfvae input check"
 
 
+#: Largest magnitude accepted: beyond it squares and exponentials overflow float32
+#: in the likelihoods and the networks' first layers.
+MAX_MAGNITUDE = 1e8
+
+
 def check_static_shape(x, input_shape, name="x"):
-    """Raises `ValueError` unless `x` is `(B, *input_shape)` (unknown dims pass)."""
+    """Raises `ValueError` unless `x` is `(B, *input_shape)` (unknown dims and an
+    unknown rank pass: `check_values` checks them when the step runs)."""
+    if x.shape.rank is None:
+        return
     got = tuple(x.shape[1:])
     rank_ok = x.shape.rank == len(input_shape) + 1
     if not rank_ok or any(g is not None and g != e for g, e in zip(got, input_shape)):
@@ -25,21 +33,30 @@ def check_static_shape(x, input_shape, name="x"):
         )
 
 
-def check_values(x, likelihood, name="x"):
-    """Asserts that `x` is finite and inside the likelihood's support.
+def check_values(x, likelihood, name="x", input_shape=None):
+    """Asserts that `x` is `(B, *input_shape)` (when given), finite, of magnitude at
+    most `MAX_MAGNITUDE` and inside the likelihood's support.
 
-    Eagerly this raises `ValueError`; in a graph it adds assertions tagged `CHECK_TAG`.
+    Eagerly this raises `ValueError`; in a graph it adds assertions tagged
+    `CHECK_TAG`, so a step traced for relaxed shapes still checks every batch.
     """
     finite = tf.reduce_all(tf.math.is_finite(x))
     in_support = tf.reduce_all(likelihood.in_support(x))
-    problems = (
+    problems = []
+    if input_shape is not None:
+        tail, expected = tf.shape(x)[1:], tf.constant(input_shape, tf.int32)
+        padded = tf.concat([tail, tf.zeros_like(expected)], 0)[: len(input_shape)]  # any rank compares
+        same = tf.logical_and(tf.equal(tf.size(tail), len(input_shape)), tf.reduce_all(tf.equal(padded, expected)))
+        problems.append((same, f"{CHECK_TAG}: {name} does not have the shape (batch, "
+                               f"{', '.join(str(d) for d in input_shape)}) the model expects."))
+    small = tf.reduce_all(tf.abs(x) <= MAX_MAGNITUDE) | tf.logical_not(finite)  # NaN is reported as such
+    problems += [
         (finite, f"{CHECK_TAG}: {name} contains NaN or inf values."),
-        (
-            in_support,
-            f"{CHECK_TAG}: {name} has values outside the support of the "
-            f"{type(likelihood).__name__} likelihood ({likelihood.support}).",
-        ),
-    )
+        (small, f"{CHECK_TAG}: {name} has values of magnitude above {MAX_MAGNITUDE:g}, which overflow float32 in "
+                "the likelihood and the networks; rescale the data."),
+        (in_support, f"{CHECK_TAG}: {name} has values outside the support of the {type(likelihood).__name__} "
+                     f"likelihood ({likelihood.support})."),
+    ]
     if tf.executing_eagerly():
         for ok, message in problems:
             if not bool(ok):
