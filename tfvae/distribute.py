@@ -43,7 +43,8 @@ def choose_strategy(name="auto"):
 
 
 def fit_distributed(
-    model, dataset_fn, *, epochs, steps_per_epoch, strategy=None, verbose=True, checkpoint_dir=None, checkpoint_every=None
+    model, dataset_fn, *, epochs, steps_per_epoch, strategy=None, verbose=True, checkpoint_dir=None, checkpoint_every=None,
+    keep_checkpoints=False,
 ):
     """Trains `model` with its own `train_step` under `strategy` (multi-worker safe).
 
@@ -56,8 +57,11 @@ def fit_distributed(
     exactly `epochs * steps_per_epoch` optimizer steps, with the batches and noise
     an uninterrupted run would have used. Checkpoint files are written under a
     temporary name and renamed, so a crash while writing leaves the previous one
-    readable. The folder is removed when training finishes. (The iterator itself
-    is not checkpointed: multi-worker distributed iterators cannot be.)
+    readable. The folder is removed when training finishes, unless
+    `keep_checkpoints` (the caller removes it once the model is saved). A loss that
+    became NaN or inf raises `FloatingPointError` at the end of its epoch, before
+    that epoch is checkpointed. (The iterator itself is not checkpointed:
+    multi-worker distributed iterators cannot be.)
 
     Args:
         model: a tfvae model built and compiled inside `strategy.scope()`.
@@ -73,6 +77,7 @@ def fit_distributed(
             every worker can read; only the chief's copy is kept).
         checkpoint_every: int or None. Also save every this many steps (None:
             at epoch ends only).
+        keep_checkpoints: bool. Leave the chief's checkpoint folder in place.
 
     Returns:
         Dict metric name -> list of per-epoch values, like `History.history` (after
@@ -115,6 +120,10 @@ def fit_distributed(
         logs = train_step(iterator)
         step += 1
         epoch_end = step % steps_per_epoch == 0
+        diverged = int(model.first_nonfinite_step.numpy()) if epoch_end else -1  # one read per epoch
+        if diverged >= 0:
+            raise FloatingPointError(f"the loss became NaN or inf at training step {diverged}; training stopped before "
+                                     "this epoch was checkpointed. Lower the learning rate or clip gradients.")
         if manager is not None and (epoch_end or (checkpoint_every and step % int(checkpoint_every) == 0)):
             _save(manager, strategy, step)
         if not epoch_end:
@@ -124,7 +133,8 @@ def fit_distributed(
             history.setdefault(name, []).append(value)
         if verbose and chief:
             print(f"epoch {step // steps_per_epoch}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items())))
-    if manager is not None:  # the chief's checkpoints, or a worker's scratch folder (made even if never saved)
+    if manager is not None and not (keep_checkpoints and chief):
+        # the chief's checkpoints, or a worker's scratch folder (made even if never saved)
         shutil.rmtree(manager.directory, ignore_errors=True)
     return history
 

@@ -89,15 +89,13 @@ def _saved_model(args):
     Raises:
         SystemExit: no `--dataset`, no such file, or a file that holds no tfvae model.
     """
-    import keras
-
     path = args.run_dir
     if not hasattr(args, "dataset"):
         raise SystemExit(f"{PROG}: {path!r} is a saved model without run flags: "
                          f"say which test split to use with --dataset ({', '.join(cli_data.DATASETS)}).")
     if not os.path.isfile(path):
         raise SystemExit(f"{PROG}: no model file {path!r}.")
-    model = keras.models.load_model(path)
+    model = run_folder.read_model(path, PROG)
     if not hasattr(model, "data_shape"):
         raise SystemExit(f"{PROG}: {path!r} holds a {type(model).__name__}, not a tfvae VAE or ContrastiveVAE.")
     flags = argparse.Namespace(model="cvae" if hasattr(model, "salient_embedding") else "vae", dataset=args.dataset,

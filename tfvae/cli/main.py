@@ -36,6 +36,7 @@ def _add_command(commands, name, module, help):
     parser = commands.add_parser(name, help=help, description=module.__doc__, formatter_class=_HelpFormatter)
     module.add_arguments(parser)
     config.add_config_argument(parser)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     parser.set_defaults(run=module.run)
 
 
@@ -57,13 +58,25 @@ def build_parser():
 
 
 def main(argv=None):
-    """Parses `argv` and runs the chosen command; returns the exit status."""
+    """Parses `argv` and runs the chosen command; returns the exit status.
+
+    A user error stops with one line (`SystemExit`); any other error too, naming
+    its type, unless `--debug` asks for the traceback.
+    """
     parser = build_parser()
     args = config.parse_args(parser, argv)
     if args.command is None:
         parser.print_help()
         return 2
-    args.run(args)
+    try:
+        args.run(args)
+    except Exception as error:
+        if args.debug:
+            raise
+        command = " ".join(word for word in ("tfvae", args.command, getattr(args, "data_command", None)) if word)
+        message = " ".join(str(error).split()) or "(no message)"
+        print(f"{command}: {type(error).__name__}: {message} (--debug shows the traceback)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -16,15 +16,21 @@ unfinished, its epoch checkpoints (`backup/`, used by `--resume`).
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
+import shutil
 import sys
 
 from tfvae.cli import data as cli_data
 from tfvae.cli import model_config, report, run_folder
 from tfvae.cli.config import positive_int
 from tfvae.distribute import choose_strategy, fit_distributed, is_chief
+
+PROG = "tfvae train"
+#: The folder of epoch (and step) checkpoints, removed once the model is saved.
+BACKUP = "backup"
 
 
 def add_arguments(parser):
@@ -144,8 +150,9 @@ def _callbacks(args, model, test, out):
     chosen = callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
     return chosen + [
         # Epoch checkpoints with the optimizer state; the previous one is kept
-        # while the next is written, so a crash mid-write loses nothing.
-        keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), double_checkpoint=True),
+        # while the next is written, so a crash mid-write loses nothing. They stay
+        # until the model is saved (`run` removes them).
+        keras.callbacks.BackupAndRestore(os.path.join(out, BACKUP), double_checkpoint=True, delete_checkpoint=False),
         keras.callbacks.CSVLogger(os.path.join(out, run_folder.HISTORY_FILE), append=True),
     ]
 
@@ -179,8 +186,8 @@ def _fit_multiworker(args, model, train, strategy, out):
                                         repeat=True, drop_remainder=True, input_context=context)
 
     history = fit_distributed(model, dataset_fn, epochs=args.epochs, steps_per_epoch=args.epoch_size // args.batch_size,
-                              strategy=strategy, checkpoint_dir=os.path.join(out, "backup"),
-                              checkpoint_every=args.checkpoint_every)
+                              strategy=strategy, checkpoint_dir=os.path.join(out, BACKUP),
+                              checkpoint_every=args.checkpoint_every, keep_checkpoints=True)
     if is_chief(strategy):
         run_folder.append_history(history, args.epochs, os.path.join(out, run_folder.HISTORY_FILE))
 
@@ -199,7 +206,8 @@ def _ignored_on_resume(args, saved):
 
 
 def _run_arguments(args, out):
-    """Creates the run folder; with `--resume`, reloads the run's flags and model config.
+    """Checks the run folder (held by this process); with `--resume`, reloads the
+    run's flags and model config and says what state it found.
 
     Returns:
         `(args, saved model config or None)`.
@@ -208,36 +216,77 @@ def _run_arguments(args, out):
         SystemExit: resuming a folder without a run, a finished one or one written
             by tfvae 0.1; or starting over an unfinished or finished run.
     """
+    backup, model = os.path.join(out, BACKUP), os.path.join(out, run_folder.MODEL_FILE)
     if args.resume:
-        saved = run_folder.load_flags(out, "tfvae train --resume")
-        if not os.path.exists(os.path.join(out, "backup")) and os.path.exists(os.path.join(out, run_folder.MODEL_FILE)):
-            raise SystemExit(f"tfvae train --resume: the run in {out!r} has finished; there is nothing to resume.")
-        config = run_folder.load_model_config(out, "tfvae train --resume")
+        saved = run_folder.load_flags(out, f"{PROG} --resume")
+        if not os.path.exists(backup) and os.path.exists(model):
+            raise SystemExit(f"{PROG} --resume: the run in {out!r} has finished; there is nothing to resume.")
+        config = run_folder.load_model_config(out, f"{PROG} --resume")
         ignored = _ignored_on_resume(args, saved)
         if ignored:
-            print(f"warning: tfvae train --resume continues with the run's saved flags; ignored: {', '.join(ignored)}",
+            print(f"warning: {PROG} --resume continues with the run's saved flags; ignored: {', '.join(ignored)}",
                   file=sys.stderr)
-        return argparse.Namespace(**{**vars(args), **vars(saved), "resume": True, "out": out}), config
-    if not is_chief():
-        return args, None  # the chief checks and writes the run folder
-    if os.path.exists(os.path.join(out, "backup")):
-        raise SystemExit(f"tfvae train: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
-    if os.path.exists(os.path.join(out, run_folder.MODEL_FILE)):
-        raise SystemExit(f"tfvae train: {out!r} holds a finished run; choose another --out (or delete the folder).")
-    os.makedirs(out, exist_ok=True)
+        resumed = argparse.Namespace(**{**vars(args), **vars(saved), "resume": True, "out": out})
+        print(f"{PROG} --resume: {_resume_state(backup, resumed.epochs)}")
+        return resumed, config
+    if os.path.exists(backup):
+        raise SystemExit(f"{PROG}: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
+    if os.path.exists(model):
+        raise SystemExit(f"{PROG}: {out!r} holds a finished run; choose another --out (or delete the folder).")
     return args, None
+
+
+def _resume_state(backup, epochs):
+    """What a killed run left, in words: the last epoch checkpoint, or none."""
+    try:
+        with open(os.path.join(backup, "training_metadata.json")) as f:
+            done = int(json.load(f)["epoch"]) + 1
+    except (OSError, ValueError, KeyError):
+        return "no epoch had finished; training starts from the beginning."
+    if done >= epochs:
+        return f"all {epochs} epochs had finished; writing the model and metrics from the last checkpoint."
+    return f"continuing after epoch {done} of {epochs} from its checkpoint."
+
+
+def _run_folder(out, resume):
+    """Creates `out` (a new run) and checks it can be written.
+
+    Raises:
+        SystemExit: `out` is a file, cannot be created or is not writable.
+    """
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise SystemExit(f"{PROG}: --out {out!r} is a file, not a folder.")
+    if not resume:
+        try:
+            os.makedirs(out, exist_ok=True)
+        except OSError as error:
+            raise SystemExit(f"{PROG}: cannot create --out {out!r}: {error.strerror}.") from None
+    if os.path.isdir(out) and not os.access(out, os.W_OK):
+        raise SystemExit(f"{PROG}: --out {out!r} is not writable.")
 
 
 def run(args):
     """Trains, evaluates on the test split and writes the run folder; returns the metrics."""
+    if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE:
+        raise SystemExit(f"{PROG}: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
+    out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    if not is_chief():
+        return _train(args, out)  # the chief checks, holds and writes the run folder
+    _run_folder(out, args.resume)
+    with run_folder.locked(out, PROG) if os.path.isdir(out) else contextlib.nullcontext():
+        return _train(args, out)
+
+
+def _train(args, out):
+    """`run` with the folder held."""
     import keras
 
-    if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE:
-        raise SystemExit(f"tfvae train: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
-    out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    if is_chief():
+        args, config = _run_arguments(args, out)
+    else:
+        config = run_folder.load_model_config(out, PROG) if args.resume else None
     # The classes the run trains on, recorded as such (evaluate on another dataset keeps them).
     args.digits = cli_data.digits_of(args.dataset, args.digits)
-    args, config = _run_arguments(args, out)
     keras.utils.set_random_seed(args.seed)
     train, test = cli_data.load(args.dataset, args.digits, args.seed)
     shape = train.target["x"].shape[1:]
@@ -254,12 +303,12 @@ def run(args):
             return None  # the chief writes the run folder
     else:
         _fit(args, model, train, test, out)
-    model.save(os.path.join(out, run_folder.MODEL_FILE))
+    run_folder.save_model(model, out)
     metrics = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs,
                **report.evaluate(model, train, test, args.seed)}
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2)
+    run_folder.write_json(metrics, os.path.join(out, "metrics.json"))
     report.save_figure(model, test, os.path.join(out, "separation.png"))
+    shutil.rmtree(os.path.join(out, BACKUP), ignore_errors=True)  # the run is complete: its checkpoints go
     report.print_results(metrics, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
     print(f"run written to {out}")
     return metrics
