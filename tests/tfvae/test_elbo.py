@@ -150,3 +150,13 @@ def test_reparameterized_gradient_matches_analytic_gradient(analytic_kl):
     se = per_replica.std(axis=0, ddof=1) / np.sqrt(N_REPLICAS)
     assert np.all(np.abs(mean - analytic) < 4 * se + 1e-4), (mean, analytic, se)
     assert np.abs(analytic).max() > 0.1  # the test point is away from the optimum
+
+
+def test_several_samples_average_rather_than_add():
+    """With num_samples=5 the estimate is still the ELBO, not five times its reconstruction."""
+    model = _linear_gaussian_vae(loc_shift=0.8)
+    exact = _closed_form_elbo(model, X)
+    mean, se = _replicated_estimates(lambda x: model.elbo(x, num_samples=5, seed=4))
+    assert abs(mean - exact) < 4 * se + 1e-4
+    _, single_se = _replicated_estimates(lambda x: model.elbo(x, num_samples=1, seed=4))
+    assert se < single_se  # and five samples lower the spread

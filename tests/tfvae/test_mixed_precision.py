@@ -8,9 +8,23 @@ import sys
 
 SCRIPT = """
 import keras, numpy as np
-keras.mixed_precision.set_global_policy("mixed_float16")
 import pipelines, tfvae
 x, _ = pipelines.digits_8x8("train")
+
+def sgd_step_size():
+    # One plain SGD step: unlike Adam, its size shows whether the loss was scaled
+    # (LossScaleOptimizer divides the gradients by the scale it expects).
+    keras.utils.set_random_seed(0)  # the same initial weights in both precisions
+    model = tfvae.VAE((8, 8, 1), 2, network_kwargs={"hidden_units": (16,)}, seed=0)
+    model.compile(keras.optimizers.SGD(1e-3))
+    before = [w.astype("float64") for w in model.get_weights()]
+    model.fit(x[:64], epochs=1, batch_size=64, verbose=0)
+    return np.sqrt(sum(np.sum((w - b) ** 2) for w, b in zip(model.get_weights(), before)))
+
+full = sgd_step_size()
+keras.mixed_precision.set_global_policy("mixed_float16")
+half = sgd_step_size()
+assert 0.8 < half / full < 1.25, (half, full)
 model = tfvae.VAE((8, 8, 1), 2, architecture="conv", network_kwargs={"filters": (8, 16)}, seed=0)
 model.compile(keras.optimizers.Adam(3e-3))
 assert type(model.optimizer).__name__ == "LossScaleOptimizer"
