@@ -18,7 +18,7 @@ from pipelines.sources import as_examples, from_arrays
 from pipelines.synthetic import synthetic_subgroups
 from pipelines.synthetic_counts import synthetic_counts
 from pipelines.tfds_source import DatasetNotPreparedError, from_tfds, tfds_builder
-from pipelines.tfrecords import read_tfrecords, write_tfrecords
+from pipelines.tfrecords import read_tfrecords, verify_tfrecords, write_tfrecords
 
 __all__ = [
     "AdditiveBlend",
@@ -47,5 +47,6 @@ __all__ = [
     "synthetic_counts",
     "synthetic_subgroups",
     "tfds_builder",
+    "verify_tfrecords",
     "write_tfrecords",
 ]

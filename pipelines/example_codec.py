@@ -54,6 +54,12 @@ def _headers(fields):
     return headers
 
 
+def record_size(fields):
+    """Bytes of every serialized example of a data set with these `fields`."""
+    sizes = [int(np.prod(f["shape"], dtype=np.int64)) * _raw_dtype(f["dtype"]).itemsize for f in fields.values()]
+    return sum(len(header) for header in _headers(fields)) + sum(sizes)
+
+
 def encode_batch(batch, fields):
     """Serialized `tf.train.Example`s of a batch.
 

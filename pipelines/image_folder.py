@@ -3,6 +3,11 @@
 Layout: `root/<class_name>/*.png` (labels are the sorted class folder names' indices)
 or `root/*.png` (no labels). Decoding happens inside the graph, in parallel, so
 folders larger than memory stream from disk; only the file list is held in memory.
+
+A file that is not an image, or a PNG or JPEG cut short (its end marker missing),
+stops the stream with an error naming the file, when the stream reaches it; the
+checks look at bytes already read, so nothing is read or decoded twice. (Damage
+inside a complete file surfaces as TensorFlow's own decoding error.)
 """
 
 import os
@@ -12,6 +17,11 @@ import tensorflow as tf
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 CHANNELS = {"grayscale": 1, "rgb": 3}
+# First bytes of the formats `tf.io.decode_image` reads, and the end marker that a
+# complete file of the format holds (PNG's IEND chunk, JPEG's end-of-image marker).
+SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"RIFF", b"\xff\x0a",
+              b"\x00\x00\x00\x0cJXL ")
+END_MARKERS = {b"\x89PNG\r\n\x1a\n": b"IEND", b"\xff\xd8\xff": b"\xff\xd9"}
 
 
 def list_image_files(directory):
@@ -50,14 +60,25 @@ def from_image_folder(directory, image_size=None, color_mode="grayscale"):
         with `pipelines.scale_to_unit` or `batch_pipeline`.
 
     Raises:
-        FileNotFoundError, ValueError: missing or empty folder, unknown color mode.
+        FileNotFoundError, ValueError: missing or empty folder, unknown color mode,
+            a first file that is not a readable image (named).
+        tf.errors.InvalidArgumentError: while iterating, naming the file, for a file
+            that is not an image or is cut short, or (without `image_size`) whose
+            size differs from the first one's.
     """
     if color_mode not in CHANNELS:
         raise ValueError(f"color_mode must be one of {sorted(CHANNELS)}, got {color_mode!r}.")
     channels = CHANNELS[color_mode]
     paths, labels, _ = list_image_files(directory)
     resize = image_size is not None
-    size = image_size if resize else _decode(paths[0], channels).shape[:2]
+    if resize:
+        size = image_size
+    else:
+        try:
+            size = _decode(paths[0], channels).shape[:2]
+        except tf.errors.InvalidArgumentError as error:
+            raise ValueError(f"from_image_folder: {paths[0]!r} is not a readable image: "
+                             f"{error.message.splitlines()[0]}") from None
     shape = (int(size[0]), int(size[1]), channels)
 
     def load(path):
@@ -79,5 +100,16 @@ def from_image_folder(directory, image_size=None, color_mode="grayscale"):
 
 
 def _decode(path, channels):
-    """Decodes one image file to uint8 `(H, W, channels)`."""
-    return tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    """Decodes one image file to uint8 `(H, W, channels)`, first asserting (naming the
+    file) that it starts like an image and, for PNG and JPEG, holds its end marker."""
+    content = tf.io.read_file(path)
+    starts = {signature: tf.strings.substr(content, 0, len(signature)) == signature for signature in SIGNATURES}
+    image = tf.reduce_any(list(starts.values()))
+    for signature, end in END_MARKERS.items():  # split in two pieces or more: the marker occurs
+        complete = tf.size(tf.strings.split(content, end)) > 1
+        image = tf.logical_and(image, tf.logical_or(tf.logical_not(starts[signature]), complete))
+    message = ("from_image_folder: this file is not an image that tf.io.decode_image reads, or it is cut "
+               "short (PNG, JPEG, GIF, BMP, WebP or JPEG XL expected):")
+    with tf.control_dependencies([tf.debugging.Assert(image, [message, path])]):
+        content = tf.identity(content)
+    return tf.io.decode_image(content, channels=channels, expand_animations=False)

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from pipelines.sources import as_examples, cardinality, check_fields
+from pipelines.sources import as_examples, cardinality, check_fields, repeat_forever
 
 
 def contrastive_pairs(target, background, seed=None, epoch_size=None, shuffle_buffer=10_000):
@@ -34,6 +34,8 @@ def contrastive_pairs(target, background, seed=None, epoch_size=None, shuffle_bu
         TypeError, ValueError: an empty, non-numeric or non-finite source, unknown
             sizes without `epoch_size`, or target and background examples of
             different shapes or dtypes.
+        tf.errors.InvalidArgumentError: while iterating, naming the source, when a
+            dataset source of unknown size yields nothing.
     """
     target = _source(target, ("x", "label"), "target")
     background = _source(background, ("x",), "background")
@@ -51,14 +53,15 @@ def contrastive_pairs(target, background, seed=None, epoch_size=None, shuffle_bu
         if "label" in target:
             columns["label"], seeds["label"] = target["label"], target_seed
         streams = {
-            key: _shuffled_forever(tf.data.Dataset.from_tensor_slices(column), len(column), shuffle_buffer, seeds[key])
+            key: _shuffled_forever(tf.data.Dataset.from_tensor_slices(column), len(column), shuffle_buffer, seeds[key],
+                                   key)
             for key, column in columns.items()
         }
         return tf.data.Dataset.zip(streams).take(int(epoch_size))
     target, background = (as_examples(s) if isinstance(s, dict) else s for s in (target, background))
     streams = (
-        _shuffled_forever(target, sizes[0], shuffle_buffer, target_seed),
-        _shuffled_forever(background, sizes[1], shuffle_buffer, background_seed),
+        _shuffled_forever(target, sizes[0], shuffle_buffer, target_seed, "target"),
+        _shuffled_forever(background, sizes[1], shuffle_buffer, background_seed, "background"),
     )
     # `take` before `map` lets tf.data fuse the map into a following `batch`.
     return tf.data.Dataset.zip(*streams).take(int(epoch_size)).map(_pair)
@@ -105,7 +108,8 @@ def _pair(target, background):
     return out
 
 
-def _shuffled_forever(data, size, buffer, seed):
-    """`data` shuffled with a fresh permutation on every pass, repeated forever."""
+def _shuffled_forever(data, size, buffer, seed, name):
+    """`data` shuffled with a fresh permutation on every pass, repeated forever
+    (raising, naming the `name` source, if a pass yields nothing)."""
     buffer = min(int(buffer), size) if size else int(buffer)
-    return data.shuffle(buffer, seed=seed, reshuffle_each_iteration=True).repeat()
+    return repeat_forever(data.shuffle(buffer, seed=seed, reshuffle_each_iteration=True), f"contrastive_pairs: {name}")

@@ -3,7 +3,7 @@
 import tensorflow as tf
 
 from pipelines.service import distribute
-from pipelines.sources import as_examples
+from pipelines.sources import as_examples, repeat_forever
 
 # Model inputs: the keys that scaling and binarization touch. Ground-truth fields
 # (`"foreground"`, the target's `"background"` crop) are scaled but never binarized.
@@ -99,7 +99,8 @@ def batch_pipeline(
         scale: bool. Apply `scale_to_unit`.
         binarize: bool. Apply `dynamic_binarize` to the model inputs (floats in
             [0, 1], so keep `scale=True` for integer images).
-        repeat: bool. Repeat forever (then pass `steps_per_epoch` to `fit`).
+        repeat: bool. Repeat forever (then pass `steps_per_epoch` to `fit`); a
+            source of unknown size that yields nothing then raises while iterating.
         drop_remainder: bool. Drop a last partial batch (needed for static shapes, TPUs).
         input_context: optional `tf.distribute.InputContext` (from
             `strategy.distribute_datasets_from_function`). This worker then keeps
@@ -132,7 +133,7 @@ def batch_pipeline(
     if shuffle:
         data = data.shuffle(int(shuffle_buffer), seed=seed, reshuffle_each_iteration=True)
     if repeat:
-        data = data.repeat()
+        data = repeat_forever(data, "batch_pipeline: data")
     data = data.batch(
         batch_size, drop_remainder=drop_remainder, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
     )

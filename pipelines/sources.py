@@ -107,3 +107,40 @@ def cardinality(data):
     """Number of elements of `data`, or None when infinite or unknown."""
     n = int(data.cardinality())
     return n if n >= 0 else None
+
+
+def repeat_forever(data, name):
+    """`data.repeat()`, except that a source yielding nothing raises instead of ending.
+
+    `repeat()` of an empty dataset ends at once, so an empty source would give an
+    empty epoch far from its cause. A known size of 0 raises here; for an unknown
+    size (e.g. a filtered dataset) the stream ends with an element that raises
+    `tf.errors.InvalidArgumentError` naming `name`, reached only when a whole pass
+    yields nothing.
+
+    Args:
+        data: `tf.data.Dataset` of example dicts.
+        name: str. How error messages call `data`.
+
+    Raises:
+        ValueError: `data` is known to be empty.
+    """
+    size = int(data.cardinality())
+    if size == 0:
+        raise ValueError(f"{name} is empty: the dataset has no elements.")
+    if size != tf.data.UNKNOWN_CARDINALITY:
+        return data.repeat()
+    message = f"{name} yields no examples: the dataset is empty."
+
+    def fail(_):
+        check = tf.debugging.Assert(tf.constant(False), [message])
+        with tf.control_dependencies([check]):
+            return tf.nest.map_structure(_placeholder, data.element_spec)
+
+    return data.repeat().concatenate(tf.data.Dataset.range(1).map(fail))
+
+
+def _placeholder(spec):
+    """An empty tensor compatible with `spec` (unknown dimensions 0)."""
+    shape = [0 if d is None else d for d in spec.shape] if spec.shape.rank is not None else [0]
+    return tf.identity(tf.zeros(shape, spec.dtype))

@@ -1,12 +1,56 @@
 """Evaluation of foreground/background separation (scikit-learn where it does the job).
 
 All functions take numpy arrays and return floats, so they work for any model or
-baseline (e.g. contrastive PCA) that yields embeddings and images.
+baseline (e.g. contrastive PCA) that yields embeddings and images. Arguments are
+checked first: a message names the function and the argument, a TypeError for
+non-numeric arrays and a ValueError for empty ones, NaN or inf values, shapes
+that do not match, or labels of the wrong length; no function returns NaN.
 """
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
+
+
+def _numbers(x, name, ndim=None):
+    """`x` as a float64 array after checking it: numeric, non-empty, finite, and with
+    `ndim` axes (None: at least one). `name` (e.g. "mse: truth") goes into messages."""
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} is not an array: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers; got dtype {array.dtype} (shape {array.shape}).")
+    wrong_rank = array.ndim == 0 if ndim is None else array.ndim != ndim
+    if wrong_rank:
+        wanted = f"{ndim} axes" if ndim is not None else "at least one axis"
+        raise ValueError(f"{name} must have {wanted} (examples first); got shape {array.shape}.")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty: got shape {array.shape}.")
+    array = array.astype("float64")
+    bad = array.size - np.count_nonzero(np.isfinite(array))
+    if bad:
+        raise ValueError(f"{name} holds {bad} NaN or inf values (shape {array.shape}).")
+    return array
+
+
+def _labels(labels, num_examples, name):
+    """`labels` as a 1-D array of `num_examples` ints, strings or finite floats."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biufUS":
+        raise TypeError(f"{name} must be integers or strings; got dtype {labels.dtype}.")
+    if labels.shape != (num_examples,):
+        raise ValueError(f"{name} must have shape ({num_examples},), one per example; got shape {labels.shape}.")
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise ValueError(f"{name} holds NaN or inf values.")
+    return labels
+
+
+def _finite(value, name):
+    """`value` as a float, or a ValueError when float64 arithmetic overflowed."""
+    if not np.isfinite(value):
+        raise ValueError(f"{name}: the result overflows float64 ({value}); rescale the inputs.")
+    return float(value)
 
 
 def silhouette(embedding, labels, max_examples=5000, seed=0):
@@ -16,10 +60,16 @@ def silhouette(embedding, labels, max_examples=5000, seed=0):
     background embeddings means they do not leak class information. Computed on at
     most `max_examples` examples (a seeded subsample) to bound the O(N^2) cost.
     """
-    embedding, labels = np.asarray(embedding), np.asarray(labels)
-    if len(np.unique(labels)) < 2:
+    embedding = _numbers(embedding, "silhouette: embedding", ndim=2)
+    labels = _labels(labels, len(embedding), "silhouette: labels")
+    num_labels = len(np.unique(labels))
+    if num_labels < 2:
         raise ValueError("silhouette needs at least two distinct labels.")
-    return float(silhouette_score(embedding, labels, sample_size=min(max_examples, len(labels)), random_state=seed))
+    sample = min(int(max_examples), len(labels))
+    if not 2 <= num_labels <= sample - 1:
+        raise ValueError(f"silhouette: labels has {num_labels} distinct values for {sample} examples; it needs "
+                         f"between 2 and {sample - 1}.")
+    return float(silhouette_score(embedding, labels, sample_size=sample, random_state=seed))
 
 
 def kmeans_agreement(embedding, labels, num_clusters=None, seed=0):
@@ -34,34 +84,43 @@ def kmeans_agreement(embedding, labels, num_clusters=None, seed=0):
     Returns:
         Dict with floats `"ari"` and `"nmi"`.
     """
-    labels = np.asarray(labels)
-    k = num_clusters or len(np.unique(labels))
-    clusters = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(np.asarray(embedding))
+    embedding = _numbers(embedding, "kmeans_agreement: embedding", ndim=2)
+    labels = _labels(labels, len(embedding), "kmeans_agreement: labels")
+    k = int(num_clusters or len(np.unique(labels)))
+    if not 1 <= k <= len(embedding):
+        raise ValueError(f"kmeans_agreement: num_clusters must be between 1 and the number of examples "
+                         f"({len(embedding)}); got {k}.")
+    clusters = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(embedding)
     return {"ari": float(adjusted_rand_score(labels, clusters)), "nmi": float(normalized_mutual_info_score(labels, clusters))}
 
 
 def mse(estimate, truth):
-    """Mean squared error over all examples and pixels."""
-    estimate, truth = np.asarray(estimate, "float64"), np.asarray(truth, "float64")
+    """Mean squared error over all examples and pixels of `estimate` and `truth` (same shape)."""
+    estimate, truth = _numbers(estimate, "mse: estimate"), _numbers(truth, "mse: truth")
     if estimate.shape != truth.shape:
-        raise ValueError(f"shapes differ: estimate {estimate.shape} vs truth {truth.shape}.")
-    return float(np.mean((estimate - truth) ** 2))
+        raise ValueError(f"mse: shapes differ: estimate {estimate.shape} vs truth {truth.shape}.")
+    return _finite(np.mean((estimate - truth) ** 2), "mse")
 
 
 def correlation(estimate, truth):
     """Pearson correlation of all pixels of `estimate` with `truth` (same shape)."""
-    estimate, truth = np.asarray(estimate, "float64").ravel(), np.asarray(truth, "float64").ravel()
+    estimate, truth = _numbers(estimate, "correlation: estimate"), _numbers(truth, "correlation: truth")
     if estimate.shape != truth.shape:
-        raise ValueError(f"shapes differ: estimate {estimate.shape} vs truth {truth.shape}.")
+        raise ValueError(f"correlation: shapes differ: estimate {estimate.shape} vs truth {truth.shape}.")
+    estimate, truth = estimate.ravel(), truth.ravel()
     if estimate.std() == 0 or truth.std() == 0:
         return 0.0
-    return float(np.corrcoef(estimate, truth)[0, 1])
+    return _finite(np.corrcoef(estimate, truth)[0, 1], "correlation")
 
 
 def mean_background_mse(train_background, test_background):
     """The baseline of background MSE: predicting the mean training crop everywhere."""
-    mean_crop = np.mean(np.asarray(train_background, "float64"), axis=0, keepdims=True)
-    return mse(np.broadcast_to(mean_crop, np.shape(test_background)), test_background)
+    train = _numbers(train_background, "mean_background_mse: train_background")
+    test = _numbers(test_background, "mean_background_mse: test_background")
+    if train.shape[1:] != test.shape[1:]:
+        raise ValueError(f"mean_background_mse: examples differ in shape: train_background {train.shape[1:]} vs "
+                         f"test_background {test.shape[1:]}.")
+    return mse(np.broadcast_to(np.mean(train, axis=0, keepdims=True), test.shape), test)
 
 
 def pca_background_mse(train_background, test_targets, test_background, num_components, seed=0):
@@ -82,10 +141,22 @@ def pca_background_mse(train_background, test_targets, test_background, num_comp
     """
     from sklearn.decomposition import PCA
 
-    flat = lambda a: np.asarray(a, "float64").reshape(len(a), -1)
-    pca = PCA(int(num_components), random_state=seed).fit(flat(train_background))
-    projected = pca.inverse_transform(pca.transform(flat(test_targets)))
-    return mse(projected, flat(test_background))
+    where = "pca_background_mse: "
+    train = _numbers(train_background, where + "train_background")
+    targets = _numbers(test_targets, where + "test_targets")
+    truth = _numbers(test_background, where + "test_background")
+    if targets.shape != truth.shape or train.shape[1:] != targets.shape[1:]:
+        raise ValueError(f"{where}shapes differ: train_background {train.shape}, test_targets {targets.shape}, "
+                         f"test_background {truth.shape} (the last two equal, examples of one shape).")
+    flat = lambda a: a.reshape(len(a), -1)
+    most = min(len(train), flat(train).shape[1])
+    if not 1 <= int(num_components) <= most:
+        raise ValueError(f"{where}num_components must be between 1 and {most} (examples and features of "
+                         f"train_background); got {num_components}.")
+    with np.errstate(divide="ignore", invalid="ignore"):  # explained-variance ratios of constant data, unused
+        pca = PCA(int(num_components), random_state=seed).fit(flat(train))
+    projected = pca.inverse_transform(pca.transform(flat(targets)))
+    return mse(projected, flat(truth))
 
 
 def active_units(means, threshold=0.01):
@@ -102,9 +173,12 @@ def active_units(means, threshold=0.01):
     Returns:
         Int in [0, d].
     """
-    means = np.asarray(means, "float64")
-    if means.ndim != 2 or len(means) < 2:
-        raise ValueError(f"active_units needs posterior means (N >= 2, d), got shape {means.shape}.")
+    shape = np.shape(means)
+    if len(shape) != 2 or shape[0] < 2:
+        raise ValueError(f"active_units needs posterior means (N >= 2, d), got shape {shape}.")
+    means = _numbers(means, "active_units: means", ndim=2)
+    if not np.isfinite(float(threshold)):
+        raise ValueError(f"active_units: threshold must be a finite number, got {threshold}.")
     return int(np.sum(np.var(means, axis=0) > threshold))
 
 
@@ -128,18 +202,19 @@ def within_group_share(embedding, groups):
     Raises:
         ValueError: mismatched lengths, or an embedding that does not vary.
     """
-    embedding = np.asarray(embedding, "float64").reshape(len(embedding), -1)
-    groups = np.asarray(groups)
-    if len(groups) != len(embedding):
+    embedding = _numbers(embedding, "within_group_share: embedding")
+    embedding = embedding.reshape(len(embedding), -1)
+    if np.ndim(groups) == 1 and len(groups) != len(embedding):
         raise ValueError(f"within_group_share: {len(embedding)} embeddings but {len(groups)} group ids.")
-    total = np.sum((embedding - embedding.mean(0)) ** 2)
+    groups = _labels(groups, len(embedding), "within_group_share: groups")
+    total = _finite(np.sum((embedding - embedding.mean(0)) ** 2), "within_group_share")
     if total == 0:
         raise ValueError("within_group_share: the embedding does not vary, so it has no variance to share.")
     _, index = np.unique(groups, return_inverse=True)
     index = index.ravel()
     counts = np.bincount(index)
     group_means = np.stack([np.bincount(index, weights=column) for column in embedding.T], 1) / counts[:, None]
-    return float(np.sum((embedding - group_means[index]) ** 2) / total)
+    return _finite(np.sum((embedding - group_means[index]) ** 2) / total, "within_group_share")
 
 
 def has_classes(labels):

@@ -56,6 +56,21 @@ def test_write_refuses_what_it_cannot_do(tmp_path):
         main(["data", "write", "synthetic"])
 
 
+def test_write_overwrite_deletes_nothing_a_spec_lists_outside_the_folder(tmp_path):
+    out = tmp_path / "shards"
+    main(["data", "write", "synthetic", "--out", str(out)])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    spec = json.loads((out / "spec.json").read_text())
+    for file in (str(victim), "../victim.txt"):
+        spec["shards"][0]["file"] = file
+        (out / "spec.json").write_text(json.dumps(spec))
+        with pytest.raises(SystemExit, match="refusing to read or delete it") as info:
+            main(["data", "write", "synthetic", "--out", str(out), "--overwrite"])
+        assert "\n" not in str(info.value)
+    assert victim.read_text() == "keep me"
+
+
 def test_write_takes_its_flags_from_a_config(tmp_path):
     (tmp_path / "write.yaml").write_text(f"out: {tmp_path / 'shards'}\nshards: 2\nsplit: test\n")
     assert main(["data", "write", "synthetic", "--config", str(tmp_path / "write.yaml")]) == 0
@@ -65,6 +80,22 @@ def test_write_takes_its_flags_from_a_config(tmp_path):
 def test_inspect_names_what_it_cannot_read(tmp_path):
     with pytest.raises(SystemExit, match="neither a built-in dataset .* nor TFRecord shards"):
         inspect(str(tmp_path / "nothing"))
+
+
+def test_inspect_names_a_truncated_or_damaged_shard(tmp_path):
+    main(["data", "write", "synthetic", "--shards", "3", "--out", str(tmp_path)])
+    shard = tmp_path / "shard-00001.tfrecord"
+    intact = shard.read_bytes()
+    shard.write_bytes(intact[:-7])  # cut short
+    with pytest.raises(SystemExit, match=r"shard-00001\.tfrecord' holds .* truncated") as info:
+        inspect(str(tmp_path))
+    assert "\n" not in str(info.value)
+    damaged = bytearray(intact)
+    damaged[len(damaged) // 2] ^= 0xFF  # same size, one byte flipped: found by the records' checksums
+    shard.write_bytes(bytes(damaged))
+    with pytest.raises(SystemExit, match=r"shard-00001\.tfrecord' is damaged") as info:
+        inspect(str(tmp_path))
+    assert "\n" not in str(info.value)
 
 
 def test_digits_select_classes_of_the_plain_digit_sets():

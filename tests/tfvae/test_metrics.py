@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from tfvae import metrics
 
@@ -32,6 +35,36 @@ def test_mse_and_correlation():
     np.testing.assert_allclose(metrics.correlation(-truth, truth), -1.0)
     with pytest.raises(ValueError, match="shapes differ"):
         metrics.mse(truth[:2], truth)
+
+
+NAN = np.array([[0.5, np.nan], [0.1, 0.2]])
+GOOD = np.array([[0.5, 0.3], [0.1, 0.2]])
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: metrics.silhouette(SEPARATED, LABELS[:-1]), ValueError, "silhouette: labels must have shape (150,)"),
+    (lambda: metrics.kmeans_agreement(SEPARATED, LABELS[:-1]), ValueError, "kmeans_agreement: labels must have shape"),
+    (lambda: metrics.kmeans_agreement(SEPARATED[:, 0], LABELS), ValueError, "kmeans_agreement: embedding must have 2"),
+    (lambda: metrics.silhouette(np.where(SEPARATED > 5, np.nan, SEPARATED), LABELS), ValueError,
+     "silhouette: embedding holds 150 NaN"),
+    (lambda: metrics.mse(NAN, GOOD), ValueError, "mse: estimate holds 1 NaN or inf"),
+    (lambda: metrics.mse(GOOD, NAN), ValueError, "mse: truth holds 1 NaN or inf"),
+    (lambda: metrics.correlation(GOOD, NAN), ValueError, "correlation: truth holds 1 NaN or inf"),
+    (lambda: metrics.correlation(GOOD[:1], GOOD), ValueError, "correlation: shapes differ: estimate (1, 2)"),
+    (lambda: metrics.mse([], []), ValueError, "mse: estimate is empty"),
+    (lambda: metrics.correlation(np.zeros((0, 3)), np.zeros((0, 3))), ValueError, "correlation: estimate is empty"),
+    (lambda: metrics.mse(np.array(["a", "b"]), GOOD), TypeError, "mse: estimate must hold numbers"),
+    (lambda: metrics.active_units(NAN), ValueError, "active_units: means holds 1 NaN"),
+    (lambda: metrics.within_group_share(NAN, [0, 1]), ValueError, "within_group_share: embedding holds 1 NaN"),
+    (lambda: metrics.mean_background_mse(np.ones((3, 2, 2)), np.ones((3, 2, 3))), ValueError,
+     "train_background (2, 2) vs test_background (2, 3)"),
+    (lambda: metrics.pca_background_mse(GOOD, GOOD, GOOD[:1], 1), ValueError, "pca_background_mse: shapes differ"),
+    (lambda: metrics.pca_background_mse(GOOD, GOOD, GOOD, 3), ValueError, "num_components must be between 1 and 2"),
+])
+def test_arguments_are_checked_with_messages_naming_them(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    assert words in str(info.value)
 
 
 def test_mean_background_baseline():
@@ -88,3 +121,37 @@ def test_within_group_share_is_the_within_part_of_the_variance():
 def test_has_classes_needs_two_distinct_labels():
     assert not metrics.has_classes(None) and not metrics.has_classes(np.array([3, 3, 3]))
     assert metrics.has_classes(np.array([3, 0, 3]))
+
+
+VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32), st.sampled_from([0.0, 1.0, 1e30]))
+ARRAYS = st.one_of(
+    hnp.arrays(st.sampled_from(["float32", "float64"]), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+               elements=VALUES),
+    hnp.arrays(st.sampled_from(["int64", "bool"]), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)),
+    st.just(np.array([["a", "b"]])), st.just(np.zeros((2, 2), "complex64")), st.just(np.array([None, 1], object)),
+)
+
+
+def _partner(a):
+    """Arrays that get past the shape checks more often: a's shape, or labels for a's rows."""
+    same = hnp.arrays(a.dtype, a.shape, elements=VALUES) if a.dtype.kind == "f" else st.just(a[::-1] if a.ndim else a)
+    labels = st.just(np.arange(len(a)) % 2) if a.ndim else st.just(np.zeros(1, int))
+    return st.tuples(st.just(a), st.one_of(ARRAYS, same, labels))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair=ARRAYS.flatmap(_partner))
+def test_metrics_raise_only_documented_errors_and_never_return_nan(pair):
+    a, b = pair
+    calls = (
+        lambda: metrics.mse(a, b), lambda: metrics.correlation(a, b), lambda: metrics.silhouette(a, b),
+        lambda: metrics.kmeans_agreement(a, b), lambda: metrics.active_units(a), lambda: metrics.within_group_share(a, b),
+        lambda: metrics.mean_background_mse(a, b), lambda: metrics.pca_background_mse(a, a, b, 1),
+    )
+    for call in calls:
+        try:
+            result = call()
+        except (ValueError, TypeError):
+            continue
+        values = list(result.values()) if isinstance(result, dict) else [result]
+        assert np.isfinite(values).all()

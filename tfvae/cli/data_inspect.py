@@ -24,8 +24,19 @@ def add_arguments(parser):
 
 def run(args):
     """Prints the summary; returns it as a dict (see `summarize`)."""
+    import tensorflow as tf
+
     batches, num, name = _source(args)
-    summary = summarize(batches, num)
+    try:
+        summary = summarize(batches, num)
+    except tf.errors.OpError as error:  # a shard damaged inside: find and name it
+        if args.source in cli_data.DATASETS:
+            raise
+        try:
+            pipelines.verify_tfrecords(args.source)
+        except ValueError as damaged:
+            raise SystemExit(f"{PROG}: {damaged}") from None
+        raise SystemExit(f"{PROG}: {args.source!r} cannot be read: {error.message.splitlines()[-1].strip()}") from None
     print(_format(name, summary))
     return summary
 
@@ -42,6 +53,8 @@ def _source(args):
     except FileNotFoundError as error:
         raise SystemExit(f"{PROG}: {args.source!r} is neither a built-in dataset ({', '.join(cli_data.DATASETS)}) "
                          f"nor TFRecord shards: {error}") from None
+    except ValueError as error:  # a damaged spec.json or shard, named in the message
+        raise SystemExit(f"{PROG}: {error}") from None
     return data.batch(BATCH).as_numpy_iterator(), int(data.cardinality()), args.source
 
 

@@ -37,7 +37,7 @@ def run(args):
     try:
         paths = pipelines.write_tfrecords(fields, args.out, examples_per_shard=-(-num // args.shards),
                                           overwrite=args.overwrite, on_batch=progress.add)
-    except FileExistsError as error:
+    except (FileExistsError, ValueError) as error:  # earlier shards, or a spec.json listing foreign files
         raise SystemExit(f"{PROG}: {error}") from None
     print(f"{num} examples of {args.name} ({args.split}, {args.set}; fields {', '.join(fields)}) "
           f"written as {len(paths)} shards to {args.out}")
