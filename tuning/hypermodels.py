@@ -135,7 +135,7 @@ class ContrastiveVAEHyperModel(TfvaeHyperModel):
     Every trial builds `ContrastiveVAE.from_preset(preset, ...)`; the weights are
     parameters named `<term>_weight` (`tuning.space.regularizer_parameters`),
     fixed at the preset's weights unless `space` gives a range, e.g.
-    `space={"invariance_weight": (10.0, 1000.0)}` for the recommended preset or
+    `space={"invariance_weight": (0.02, 0.5)}` for the recommended preset or
     `{"mmd_background_weight": ..., "mmd_salient_weight": ...}` for `"mm_cvae"`.
 
     Args:

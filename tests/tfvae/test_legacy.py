@@ -25,7 +25,7 @@ def test_a_regularized_contrastive_model_loads_with_its_weights_and_schedules():
     # tc_weight 2, mmd_weight 1 (both terms), wasserstein_weight 3, relative invariance 100.
     assert [(type(r).__name__, r.weight.final) for r in model.regularizers] == [
         ("TotalCorrelation", 2.0), ("BackgroundMMD", 1.0), ("SalientMMD", 1.0), ("Wasserstein", 3.0),
-        ("BackgroundSwapInvariance", 100.0)]
+        ("BackgroundSwapInvariance", 100.0 / 64)]  # per value of the 8x8 inputs: the same penalty
     # beta 0.5 with kl_warmup_steps 3; the low-rank factor learned from background_basis_start 2.
     assert (model.beta.final, model.beta.duration) == (0.5, 3) and model.likelihood.start.start == 2
     assert any("discriminator starts afresh" in str(w.message) for w in caught)
@@ -49,5 +49,5 @@ def test_other_forms_of_the_swap_penalty_load_with_a_warning():
               "invariance_relative": False, "invariance_temperature": 0.5}
     with pytest.warns(UserWarning, match="invariance_relative.*invariance_temperature"):
         translated = legacy.contrastive_config(config)
-    assert translated["decoder"] == "joint" and translated["regularizers"][0]["config"]["weight"] == 5.0
+    assert translated["decoder"] == "joint" and translated["regularizers"][0]["config"]["weight"] == 5.0 / 64
     assert "invariance_relative" not in translated

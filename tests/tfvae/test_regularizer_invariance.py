@@ -45,7 +45,7 @@ def test_invariance_is_the_salient_move_under_the_models_own_swap():
     swapped = target - model.separate(target)["background"] + paired  # may leave [0, 1]: the encoder takes it unchecked
     means = model.salient_embedding(target)
     move = means - model._posteriors(tf.constant(swapped))[0].mean().numpy()
-    expected = np.mean((move**2).sum(1)) / (_spread(means) + 1e-4)
+    expected = 64 * np.mean((move**2).sum(1)) / (_spread(means) + 1e-4)  # per value of the 8x8 examples
     np.testing.assert_allclose(terms["invariance"], expected, rtol=1e-4)
     np.testing.assert_allclose(terms["loss"] - plain["loss"], 4.0 * terms["invariance"], rtol=1e-4)
     # Gradients reach the salient encoder only: the decoded background is held fixed.

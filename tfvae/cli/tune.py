@@ -7,12 +7,13 @@ the trial's salient and background sizes, learning rate, beta and regularizer
 weights. Each regularizer of the preset gives a parameter `<term>_weight`, fixed at
 the preset's weight unless `--space` gives a range:
 
-    recommended      invariance_weight (100)
+    recommended      invariance_weight (0.127551)
     abid_zou_2019    tc_weight (1)
     mm_cvae          mmd_background_weight (80), mmd_salient_weight (8)
     contrastive_vi   wasserstein_weight (10)
 
-e.g. `tfvae tune --preset mm_cvae --space mmd_background_weight=10:1000:log`.
+e.g. `tfvae tune --preset mm_cvae --space mmd_background_weight=10:1000:log`. (The
+invariance weight is per input value: 0.127551 = 100 / 784.)
 `--model vae` tunes `latent_dim`, `learning_rate` and `beta`.
 
 For a distributed search start the same command in every process with the
@@ -107,7 +108,7 @@ def add_arguments(parser):
     search.add_argument("--epochs", type=positive_int, default=5,
                         help="epochs per trial (hyperband: most epochs per model)")
     search.add_argument("--space", type=parse_space_item, action="append", default=[], metavar="NAME=SPEC",
-                        help="override one parameter: a range (latent_dim=2:16, invariance_weight=10:1000:log), "
+                        help="override one parameter: a range (latent_dim=2:16, invariance_weight=0.02:0.5:log), "
                              "choices (salient_dim=2,4,8) or a fixed value (beta=1); repeatable")
     search.add_argument("--iwae-samples", type=positive_int, default=None, help="also log the IWAE estimate (vae)")
     search.add_argument("--batch-size", type=positive_int, default=64)

@@ -67,9 +67,11 @@ def contrastive_config(config):
 
 
 def _regularizers(config):
-    """The 0.2 regularizer objects of 0.1's weights (popped from `config`)."""
+    """The 0.2 regularizer objects of 0.1's weights (popped from `config`), with the
+    same penalties."""
     from tfvae.models import regularizers as reg
 
+    size = float(np.prod(config["input_shape"]))
     tc, mmd = config.pop("tc_weight", 0.0), config.pop("mmd_weight", 0.0)
     wasserstein, invariance = config.pop("wasserstein_weight", 0.0), config.pop("invariance_weight", 0.0)
     hidden, rate = config.pop("tc_hidden_units", (64, 64)), config.pop("tc_learning_rate", 1e-3)
@@ -81,8 +83,8 @@ def _regularizers(config):
         out += [reg.BackgroundMMD(mmd, bandwidths=bandwidths), reg.SalientMMD(mmd, bandwidths=bandwidths)]
     if wasserstein:
         out.append(reg.Wasserstein(wasserstein))
-    if invariance:
-        out.append(reg.BackgroundSwapInvariance(invariance))
+    if invariance:  # 0.1's weight was per example; 0.2's is per input value
+        out.append(reg.BackgroundSwapInvariance(invariance / size))
     return out
 
 

@@ -12,7 +12,7 @@ import dataclasses
 
 import keras
 
-from tfvae.models.regularizers import BackgroundSwapInvariance
+from tfvae.models.regularizers.invariance import RECOMMENDED_WEIGHT, BackgroundSwapInvariance
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,8 +33,8 @@ class Preset:
 
 PRESETS = {
     "recommended": Preset(
-        "additive decoder, a low-rank background noise covariance learned from background examples from step 500, "
-        "and salient means invariant to a swap of the target's background (relative weight 100)",
+        "additive decoder, a low-rank background noise covariance (rank min(16, D / 16)) learned from background examples from step 500, "
+        "and salient means invariant to a swap of the target's background (weight 100 / 784 per input value)",
         "tfvae; the additive decoder after Lachapelle et al. 2023, the low-rank noise after Tipping & Bishop 1999",
     ),
     "abid_zou_2019": Preset(
@@ -64,8 +64,9 @@ PRESETS = {
 
 
 def default_regularizers():
-    """The recommended regularizers, fresh objects: `[BackgroundSwapInvariance(100.0)]`."""
-    return [BackgroundSwapInvariance(100.0)]
+    """The recommended regularizers, fresh objects: `[BackgroundSwapInvariance(100 / 784)]`
+    (a weight per input value: 100 on a 28x28 image)."""
+    return [BackgroundSwapInvariance(RECOMMENDED_WEIGHT)]
 
 
 def preset_kwargs(name):

@@ -1,6 +1,7 @@
 """Background-swap invariance of the salient posterior means (a tfvae addition)."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfvae.models.regularizers.base import Regularizer
@@ -75,17 +76,26 @@ def background_swap_penalty(salient_mean, x_target, decoded_background, x_backgr
     return moves / (salient_spread(target_means) + _SPREAD_FLOOR)
 
 
+#: The recommended weight per input value: 100 for a 28x28 image.
+RECOMMENDED_WEIGHT = 100.0 / 784
+
+
 @keras.saving.register_keras_serializable(package="tfvae")
 class BackgroundSwapInvariance(Regularizer):
-    """Mean `background_swap_penalty` of the targets: salient means that stay put
-    when a target's decoded background is swapped for a background example.
+    """Mean `background_swap_penalty` of the targets, times the number D of values
+    in one example: salient means that stay put when a target's decoded background
+    is swapped for a background example.
 
+    The reconstruction term of the ELBO is a sum over the D values of an example;
+    scaling the (dimensionless) relative move by D keeps their balance whatever the
+    input size, so one `weight` (per value) serves 8x8 and 28x28 images alike.
     Target i of the global batch gets background example i mod B_b, however many
     replicas share the batch. It assumes targets are foreground and background
     laid together (additive or alpha composites).
 
     Args:
-        weight: float or `tfvae.schedules.Schedule`.
+        weight: float or `tfvae.schedules.Schedule`, per input value
+            (`RECOMMENDED_WEIGHT` = 100 / 784 is 100 on a 28x28 image).
         **kwargs: `keras.layers.Layer` arguments.
     """
 
@@ -96,4 +106,5 @@ class BackgroundSwapInvariance(Regularizer):
         decoded = forward.decode(tf.zeros_like(q_s.mean()), q_z.mean()).mean()  # (B_t, ...)
         paired = paired_rows(forward.x_background, tf.shape(forward.x_target)[0])  # (B_t, ...)
         penalty = background_swap_penalty(forward.salient_mean, forward.x_target, decoded, paired, q_s.mean())
-        return tf.reduce_mean(penalty)
+        size = float(np.prod(forward.model.data_shape))  # D values per example
+        return size * tf.reduce_mean(penalty)
