@@ -280,21 +280,22 @@ def _temporary_file(directory, name):
 def _close(writer, path):
     """Closes a TFRecord writer and flushes its file to disk."""
     writer.close()
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(path)
 
 
 def _sync_folder(directory):
     """Flushes `directory`'s entries (the renames) to disk where the OS allows it."""
     if os.name == "posix":
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(directory)
+
+
+def _fsync(path):
+    """Flushes a file's (or a folder's) data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _remove(path):
