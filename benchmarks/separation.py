@@ -117,6 +117,7 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=1, help="runs trained at once, each in its own process")
     parser.add_argument("--out", default=None, help="write the report (markdown) here")
     parser.add_argument("--steps", type=int, default=None, help="override every setting's steps (smoke tests)")
+    parser.add_argument("--notes", default=None, metavar="FILE.md", help="markdown added to the report verbatim")
     parser.add_argument("--one", nargs=3, metavar=("SETTING", "ROW", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -127,6 +128,9 @@ def main(argv=None):
     results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
     command = "python benchmarks/separation.py " + " ".join(argv if argv is not None else sys.argv[1:])
     report = suite_report.markdown(results, args.settings, args.rows, args.seeds, command)
+    if args.notes:
+        with open(args.notes) as f:
+            report += "\n" + f.read()
     if args.out:
         with open(args.out, "w") as f:
             f.write(report)

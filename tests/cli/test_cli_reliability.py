@@ -120,3 +120,11 @@ def test_resume_of_a_run_on_another_dataset_warns_of_nothing(tmp_path, capsys):
     train.add_arguments(parser)
     train._run_arguments(parser.parse_args(["--resume", "--out", str(out)]), str(out))
     assert "ignored" not in capsys.readouterr().err  # --digits was never given
+
+
+def test_resume_drops_a_history_row_a_kill_left_unfinished(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss\n0,5.0\n1,4.")  # killed while writing epoch 1
+    assert run_folder.repair_history(str(path)) and path.read_text() == "epoch,loss\n0,5.0\n"
+    assert not run_folder.repair_history(str(path))  # whole rows stay
+    assert report.read_history(path) == {"epoch": [0.0], "loss": [5.0]}

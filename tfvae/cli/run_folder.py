@@ -191,3 +191,19 @@ def append_history(history, epochs, path):
             writer.writerow(["epoch", *names])
         for i in range(ran):
             writer.writerow([epochs - ran + i, *(history[name][i] for name in names)])
+
+
+def repair_history(path):
+    """Drops a last row a killed process left unfinished (no line end) from a
+    CSVLogger file, so that a resumed run appends whole rows; returns whether one was."""
+    if not os.path.exists(path):
+        return False
+    with open(path, "rb") as f:
+        content = f.read()
+    if not content or content.endswith(b"\n"):
+        return False
+    partial = os.path.join(os.path.dirname(path) or ".", ".partial." + os.path.basename(path))
+    with open(partial, "wb") as f:
+        f.write(content[: content.rfind(b"\n") + 1])
+    os.replace(partial, path)
+    return True

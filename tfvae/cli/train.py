@@ -228,6 +228,8 @@ def _run_arguments(args, out):
                   file=sys.stderr)
         resumed = argparse.Namespace(**{**vars(args), **vars(saved), "resume": True, "out": out})
         print(f"{PROG} --resume: {_resume_state(backup, resumed.epochs)}")
+        if run_folder.repair_history(os.path.join(out, run_folder.HISTORY_FILE)):
+            print(f"{PROG} --resume: dropped the unfinished last row of {run_folder.HISTORY_FILE}.")
         return resumed, config
     if os.path.exists(backup):
         raise SystemExit(f"{PROG}: {out!r} holds an unfinished run; pass --resume to continue it or choose another --out.")
