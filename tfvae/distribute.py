@@ -13,6 +13,8 @@ import tempfile
 
 import tensorflow as tf
 
+from tfvae.models.base import divergence_error
+
 STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 
 
@@ -122,8 +124,8 @@ def fit_distributed(
         epoch_end = step % steps_per_epoch == 0
         diverged = int(model.first_nonfinite_step.numpy()) if epoch_end else -1  # one read per epoch
         if diverged >= 0:
-            raise FloatingPointError(f"the loss became NaN or inf at training step {diverged}; training stopped before "
-                                     "this epoch was checkpointed. Lower the learning rate or clip gradients.")
+            raise divergence_error(diverged, f"in epoch {step // steps_per_epoch - 1}",
+                                   "the last checkpoint is from before this epoch")
         if manager is not None and (epoch_end or (checkpoint_every and step % int(checkpoint_every) == 0)):
             _save(manager, strategy, step)
         if not epoch_end:

@@ -328,6 +328,14 @@ class LatentVariableModel(keras.Model):
         return result
 
 
+def divergence_error(step, where, kept):
+    """The `FloatingPointError` of a loss that became NaN or inf at training `step`
+    (`where`: e.g. "in epoch 3"), saying what was `kept`."""
+    return FloatingPointError(
+        f"the loss became NaN or inf at training step {step} ({where}); training stopped and {kept}. Lower the "
+        "learning rate, clip gradients (e.g. keras.optimizers.Adam(global_clipnorm=1.0)) or check the data's scale.")
+
+
 class _TrainingGuard(keras.callbacks.Callback):
     """`fit`'s own bookkeeping: sets the model's `epoch` at every epoch start; at every
     epoch end (before other callbacks) raises on an epoch that saw no batch, and on
@@ -350,7 +358,4 @@ class _TrainingGuard(keras.callbacks.Callback):
         if step >= 0:
             for variable, value in zip(self._state(), self.start):
                 variable.assign(value)
-            raise FloatingPointError(
-                f"the loss became NaN or inf at training step {step} (in epoch {epoch}); training stopped and the "
-                f"model keeps its weights from the start of epoch {epoch}. Lower the learning rate, clip gradients "
-                "(e.g. keras.optimizers.Adam(global_clipnorm=1.0)) or check the data's scale.")
+            raise divergence_error(step, f"in epoch {epoch}", f"the model keeps its weights from the start of epoch {epoch}")

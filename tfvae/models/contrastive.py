@@ -53,7 +53,7 @@ class ContrastiveVAE(LatentVariableModel):
             `(B, posterior params)` for q(s|x).
         background_encoder: optional Keras network, the same for q(z|x).
         regularizers: list of `tfvae.models.regularizers.Regularizer`; None gives
-            the recommended `[BackgroundSwapInvariance(100.0)]`, `[]` none.
+            the recommended `[BackgroundSwapInvariance(100 / 784)]` (per input value), `[]` none.
         network_kwargs: dict. Passed to the network builders.
         analytic_kl: bool or None. None: closed form when available.
         **kwargs: `beta`, `num_samples`, `validate_inputs`, `seed` and
