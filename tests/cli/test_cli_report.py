@@ -11,11 +11,14 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     from tfvae.cli import report
 
     model = tiny_contrastive()
-    assert metrics.separation_report(model, TARGET[:40])["salient_active_units"] == 2  # untrained: both vary
-    # Zero the salient encoder's output kernel: every input gets the same posterior
-    # (means = bias), as a collapsed encoder gives them.
+    # Untrained means vary by about the 0.01 threshold: widen the salient encoder's
+    # output tenfold so that both dimensions clearly vary (variance x 100).
     last = model.salient_encoder.layers[-1]
     kernel, bias = last.get_weights()
+    last.set_weights([10 * kernel, bias])
+    assert metrics.separation_report(model, TARGET[:40])["salient_active_units"] == 2
+    # Zero the output kernel: every input gets the same posterior (means = bias), as a
+    # collapsed encoder gives them.
     last.set_weights([np.zeros_like(kernel), bias])
     collapsed = metrics.separation_report(model, TARGET[:40], prefix="test_")
     assert collapsed["test_salient_active_units"] == 0
