@@ -19,15 +19,16 @@ def test_the_constructors_defaults_are_the_recommended_preset():
     assert without_names(plain.get_config()) == without_names(preset.get_config())
     assert presets.PRESETS["recommended"].arguments == {}
     # What the recommended recipe is: conv networks for images, an additive decoder, a
-    # low-rank background covariance from step 500, the relative swap invariance at 100 / 784 per value.
+    # low-rank background covariance from step 500 (on 256 values or more), the relative
+    # swap invariance at 100 / 784 per value.
     assert plain.architecture == "conv" and plain.decoder_kind == "additive"
-    assert isinstance(plain.likelihood, LowRankNormal) and plain.likelihood.start.start == 500
     [invariance] = plain.regularizers
     assert isinstance(invariance, regularizers.BackgroundSwapInvariance) and invariance.weight.final == 100.0 / 784
     assert ContrastiveVAE((30,), 2, 3).architecture == "mlp"  # vectors
-    # Sized per input value: rank 16 and an invariance of 100 on 28x28 images (as tuned), less on smaller inputs.
-    assert plain.likelihood.rank == 4  # 8x8: 64 // 16
+    # Rank 16 and an invariance of 100 on 28x28 images (as tuned); 64 values: no covariance, a global scale.
+    assert not isinstance(plain.likelihood, LowRankNormal) and plain.likelihood.scale == "global"
     mnist = ContrastiveVAE((28, 28, 1), 2, 3)
+    assert isinstance(mnist.likelihood, LowRankNormal) and mnist.likelihood.start.start == 500
     assert mnist.likelihood.rank == 16 and abs(mnist.regularizers[0].weight.final * 784 - 100.0) < 1e-9
 
 

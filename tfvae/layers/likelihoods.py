@@ -309,9 +309,10 @@ LIKELIHOODS = {
 #: Names for configured Normal likelihoods (shared with the command line): a learned
 #: scale starting at 0.1, one for all values, one per value or predicted per example.
 NORMAL_SCALES = {"normal_global": "global", "normal_per_dimension": "per_dimension", "normal_predicted": "predicted"}
-#: `"normal_low_rank"`: `LowRankNormal` of rank min(`rank`, D // `values_per_rank`) for
-#: D values (16 on a 28x28 image, 4 on an 8x8 one), whose factor learns from step `start`.
-LOW_RANK = {"rank": 16, "values_per_rank": 16, "start": 500}
+#: `"normal_low_rank"`: `LowRankNormal` of rank `rank` whose factor learns from step
+#: `start`, on inputs of at least `min_values` values (a 16x16 image); below that, the
+#: global-scale Normal (`"normal_global"`).
+LOW_RANK = {"rank": 16, "min_values": 256, "start": 500}
 NAMES = (*LIKELIHOODS, *NORMAL_SCALES, "normal_low_rank")
 
 
@@ -320,9 +321,9 @@ def get_likelihood(likelihood, event_shape, seed=None):
 
     `"normal"` has scale 1; `"normal_global"`, `"normal_per_dimension"` and
     `"normal_predicted"` learn their scale from 0.1 (`Normal`); `"normal_low_rank"`
-    is `LowRankNormal` with rank `min(16, D // 16)` for D values (at least 1), learned
-    from step 500, scale from 0.1: a covariance that stays a small part of the
-    input, so that it cannot take the latents' place on small inputs.
+    is `LowRankNormal` of rank 16, learned from step 500, scale from 0.1, on inputs
+    of 256 values or more, and `"normal_global"` on smaller ones, where a
+    covariance of any rank takes a share of the input that the latents need.
 
     Args:
         likelihood: str or `Likelihood`.
@@ -344,7 +345,7 @@ def get_likelihood(likelihood, event_shape, seed=None):
     if likelihood in NORMAL_SCALES:
         return Normal(event_shape, scale=NORMAL_SCALES[likelihood], fixed_scale=0.1)
     if likelihood == "normal_low_rank":
-        size = int(np.prod(event_shape))
-        rank = max(1, min(LOW_RANK["rank"], size // LOW_RANK["values_per_rank"]))
-        return LowRankNormal(event_shape, rank, fixed_scale=0.1, seed=seed or 0, start=LOW_RANK["start"])
+        if int(np.prod(event_shape)) < LOW_RANK["min_values"]:
+            return get_likelihood("normal_global", event_shape)
+        return LowRankNormal(event_shape, LOW_RANK["rank"], fixed_scale=0.1, seed=seed or 0, start=LOW_RANK["start"])
     raise ValueError(f"likelihood must be one of {list(NAMES)} or a Likelihood layer, got {likelihood!r}.")

@@ -33,7 +33,8 @@ class Preset:
 
 PRESETS = {
     "recommended": Preset(
-        "additive decoder, a low-rank background noise covariance (rank min(16, D / 16)) learned from background examples from step 500, "
+        "additive decoder, a low-rank background noise covariance (rank 16, on inputs of 256 values or more) learned from "
+        "background examples from step 500, "
         "and salient means invariant to a swap of the target's background (weight 100 / 784 per input value)",
         "tfvae; the additive decoder after Lachapelle et al. 2023, the low-rank noise after Tipping & Bishop 1999",
     ),
