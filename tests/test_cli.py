@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 
+import numpy as np
 import pytest
 import yaml
 from helpers import tiny_model_config, without_names
@@ -19,7 +20,7 @@ def _train_parser():
     return parser
 
 
-def test_help_lists_commands_and_train_has_at_most_25_flags_in_groups(capsys):
+def test_help_lists_commands_and_train_has_at_most_25_flags_in_groups_with_their_defaults(capsys):
     # In process: `python -m tfvae.cli.main` itself is started by the resume and multiworker tests.
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
@@ -27,8 +28,11 @@ def test_help_lists_commands_and_train_has_at_most_25_flags_in_groups(capsys):
     shown = capsys.readouterr().out
     assert all(command in shown for command in ("train", "tune", "evaluate", "export", "data"))
     train = build_parser()._subparsers._group_actions[0].choices["train"]
-    flags = [option for action in train._actions for option in action.option_strings if option.startswith("--")]
+    # One flag per help entry (an alias such as --target/--data is one), --help aside.
+    flags = [action.option_strings for action in train._actions if action.option_strings and action.dest != "help"]
     assert len(flags) <= 25, flags
+    undocumented = [action.dest for action in train._actions if action.option_strings and not action.help]
+    assert not undocumented  # every flag has help, so --help shows its default
     groups = {group.title: [a.dest for a in group._group_actions] for group in train._action_groups}
     assert {"data", "model", "training", "output"} <= set(groups)
     assert {"preset", "model_config", "salient_dim"} <= set(groups["model"])
@@ -37,16 +41,20 @@ def test_help_lists_commands_and_train_has_at_most_25_flags_in_groups(capsys):
     assert "(default: recommended)" in " ".join(capsys.readouterr().out.split())  # help shows the defaults
 
 
-def test_train_vae_writes_a_run_folder(tmp_path):
+def test_train_vae_writes_a_run_folder(tmp_path, capsys):
     out = tmp_path / "run"
     config = tiny_model_config(tmp_path, likelihood="bernoulli")
     args = ["train", "--model", "vae", "--dataset", "digits_8x8", "--latent-dim", "2", "--epochs", "2", *config]
     untrained = -64 * 0.693  # every pixel at p = 0.5
-    assert main(args + ["--out", str(out)]) == 0
+    assert main(args + ["--epoch-size", "6400", "--out", str(out)]) == 0
+    # 1,437 training digits, less the 10% validation split: said, not silent.
+    assert "an epoch is 6,400 examples: 4.9 passes over the 1,294 training examples" in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
-    assert untrained * 0.7 < metrics["test_target_elbo"] < 0  # trained well beyond p = 0.5
+    assert untrained * 0.7 < metrics["test_elbo"] < 0  # trained well beyond p = 0.5
+    assert metrics["test_iwae10"] > metrics["test_elbo"]  # the importance-weighted bound is the tighter one
     assert -1 <= metrics["test_latent_silhouette"] <= 1
-    assert (out / "model.keras").exists() and (out / "separation.png").exists()
+    assert (out / "model.keras").exists() and (out / "separation.png").exists() and (out / "latent_scatter.png").exists()
+    assert np.load(out / "test_latent.npy").shape == (359, 2)  # one row of posterior means per test digit
     assert any((out / "logs").rglob("events.out.tfevents.*"))
     # A finished run is kept: neither a new run nor --resume writes over it.
     with pytest.raises(SystemExit, match="holds a finished run"):
@@ -61,7 +69,7 @@ def test_one_class_run_has_no_clustering_scores(tmp_path):
     args = ["train", "--model", "vae", "--dataset", "digits_8x8", "--digits", "3", "--epochs", "1", "--epoch-size", "64"]
     assert main(args + [*tiny_model_config(tmp_path), "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert "test_target_elbo" in metrics and not any("silhouette" in key for key in metrics)
+    assert "test_elbo" in metrics and not any("silhouette" in key for key in metrics)
 
 
 @pytest.mark.parametrize("flag", ["--epochs", "--epoch-size", "--batch-size", "--latent-dim", "--salient-dim",

@@ -34,7 +34,8 @@ def _show(ax, image):
     ax.axis("off")
 
 
-def separation_figure(rows, embedding=None, labels=None, path=None, columns=8, title=None):
+def separation_figure(rows, embedding=None, labels=None, path=None, columns=8, title=None,
+                      embedding_title="salient embedding"):
     """Draws image rows (e.g. target / reconstruction / background / foreground) and a
     2-D scatter of `embedding` coloured by `labels`.
 
@@ -46,6 +47,7 @@ def separation_figure(rows, embedding=None, labels=None, path=None, columns=8, t
         path: optional str. Where to save the PNG.
         columns: int. Images per row.
         title: optional str.
+        embedding_title: str. The scatter's title.
 
     Returns:
         The matplotlib `Figure`.
@@ -64,7 +66,7 @@ def separation_figure(rows, embedding=None, labels=None, path=None, columns=8, t
             if c == 0:
                 ax.set_title(name, fontsize=8, loc="left")
     if scatter:
-        _scatter(fig.add_subplot(grid[:, columns + 1 :]), embedding, labels, "salient embedding")
+        _scatter(fig.add_subplot(grid[:, columns + 1 :]), embedding, labels, embedding_title)
     return _finish(fig, title, path)
 
 

@@ -20,9 +20,9 @@ def parse(tmp_path, text, command, *flags):
 
 
 def test_yaml_sets_flags_in_either_spelling(tmp_path):
-    args = parse(tmp_path, "model: vae\nlatent-dim: 3\nsummary_examples: 16\ndigits: all\nbatch-size: 2\n"
+    args = parse(tmp_path, "model: vae\nlatent-dim: 3\nsummary_every: 2\ndigits: all\nbatch-size: 2\n"
                            "learning_rate: 1.0e-4\nresume: true\nmodel_config: null\n", ["train"])
-    assert (args.model, args.latent_dim, args.summary_examples, args.digits) == ("vae", 3, 16, None)
+    assert (args.model, args.latent_dim, args.summary_every, args.digits) == ("vae", 3, 2, None)
     assert (args.batch_size, args.learning_rate, args.resume, args.model_config) == (2, 1e-4, True, None)
     assert args.epochs == 12  # not in the file: the default
 
@@ -49,7 +49,7 @@ def test_every_command_reads_a_config(tmp_path, command):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("epoch: 3\n", r"unknown key 'epoch' \(did you mean 'epochs'\?\); valid keys: background-dim, .*, epochs, .*verbose\.$"),
+        ("epoch: 3\n", r"unknown key 'epoch' \(did you mean 'epochs'\?\); valid keys: background, background-dim, .*, epochs, .*verbose\.$"),
         ("epochs: two\n", r"key 'epochs' expects positive int, got 'two'\.$"),
         ("epochs: 2.5\n", r"key 'epochs' expects positive int, got 2\.5\.$"),
         ("learning-rate: [1, 2]\n", r"key 'learning-rate' expects float, got \[1, 2\]\.$"),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import pipelines
+from tfvae.cli import data as cli_data
 from tfvae.cli import data_inspect
 from tfvae.cli.main import build_parser, main
 
@@ -43,22 +44,34 @@ def test_background_set_of_a_contrastive_dataset(tmp_path):
 
 
 def test_write_refuses_what_it_cannot_do(tmp_path):
-    main(["data", "write", "synthetic", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="already holds TFRecord shards"):
-        main(["data", "write", "synthetic", "--out", str(tmp_path)])
-    assert main(["data", "write", "synthetic", "--out", str(tmp_path), "--overwrite", "--shards", "2"]) == 0
+    main(["data", "write", "synthetic", "--set", "target", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="already holds TFRecord shards; pass --overwrite to replace them"):
+        main(["data", "write", "synthetic", "--set", "target", "--out", str(tmp_path)])
+    assert main(["data", "write", "synthetic", "--set", "target", "--out", str(tmp_path), "--overwrite",
+                 "--shards", "2"]) == 0
     assert len(json.loads((tmp_path / "spec.json").read_text())["shards"]) == 2
     with pytest.raises(SystemExit, match="digits_8x8 has no background set"):
         main(["data", "write", "digits_8x8", "--set", "background", "--out", str(tmp_path / "b")])
     with pytest.raises(SystemExit, match=r"--shards must be between 1 and the number of examples \(400\); got 401"):
-        main(["data", "write", "synthetic", "--shards", "401", "--out", str(tmp_path / "c")])
+        main(["data", "write", "synthetic", "--set", "target", "--shards", "401", "--out", str(tmp_path / "c")])
     with pytest.raises(SystemExit, match="--out is required"):
         main(["data", "write", "synthetic"])
 
 
+def test_write_of_a_contrastive_dataset_writes_both_sets_by_default(tmp_path, capsys):
+    assert main(["data", "write", "synthetic", "--split", "validation", "--out", str(tmp_path)]) == 0
+    shown = capsys.readouterr().out
+    assert f"tfvae train --target {tmp_path / 'target'} --background {tmp_path / 'background'}" in shown
+    validation = cli_data.load("synthetic").validation
+    for name, fields in (("target", {"x", "label"}), ("background", {"x"})):
+        written = pipelines.to_arrays(pipelines.read_tfrecords(str(tmp_path / name)))
+        assert set(written) == fields
+        np.testing.assert_array_equal(written["x"], getattr(validation, name)["x"])
+
+
 def test_write_overwrite_deletes_nothing_a_spec_lists_outside_the_folder(tmp_path):
     out = tmp_path / "shards"
-    main(["data", "write", "synthetic", "--out", str(out)])
+    main(["data", "write", "synthetic", "--set", "target", "--out", str(out)])
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     spec = json.loads((out / "spec.json").read_text())
@@ -66,13 +79,13 @@ def test_write_overwrite_deletes_nothing_a_spec_lists_outside_the_folder(tmp_pat
         spec["shards"][0]["file"] = file
         (out / "spec.json").write_text(json.dumps(spec))
         with pytest.raises(SystemExit, match="refusing to read or delete it") as info:
-            main(["data", "write", "synthetic", "--out", str(out), "--overwrite"])
+            main(["data", "write", "synthetic", "--set", "target", "--out", str(out), "--overwrite"])
         assert "\n" not in str(info.value)
     assert victim.read_text() == "keep me"
 
 
 def test_write_takes_its_flags_from_a_config(tmp_path):
-    (tmp_path / "write.yaml").write_text(f"out: {tmp_path / 'shards'}\nshards: 2\nsplit: test\n")
+    (tmp_path / "write.yaml").write_text(f"out: {tmp_path / 'shards'}\nshards: 2\nsplit: test\nset: target\n")
     assert main(["data", "write", "synthetic", "--config", str(tmp_path / "write.yaml")]) == 0
     assert inspect(str(tmp_path / "shards"))["num_examples"] == 400
 
@@ -83,7 +96,7 @@ def test_inspect_names_what_it_cannot_read(tmp_path):
 
 
 def test_inspect_names_a_truncated_or_damaged_shard(tmp_path):
-    main(["data", "write", "synthetic", "--shards", "3", "--out", str(tmp_path)])
+    main(["data", "write", "synthetic", "--set", "target", "--shards", "3", "--out", str(tmp_path)])
     shard = tmp_path / "shard-00001.tfrecord"
     intact = shard.read_bytes()
     shard.write_bytes(intact[:-7])  # cut short

@@ -25,7 +25,7 @@ def test_vae_run_evaluates_to_its_training_metrics_and_exports(tmp_path):
                  *tiny_model_config(tmp_path, likelihood="bernoulli"), "--seed", "3", "--out", str(run)]) == 0
     assert main(["evaluate", str(run / "model.keras"), "--out", str(tmp_path / "evaluation")]) == 0  # = the folder
     trained, evaluated = _test_metrics(run / "metrics.json"), _test_metrics(tmp_path / "evaluation" / "evaluation.json")
-    assert set(evaluated) == set(trained) >= {"test_target_elbo", "test_latent_silhouette", "test_latent_ari"}
+    assert set(evaluated) == set(trained) >= {"test_elbo", "test_latent_silhouette", "test_latent_ari"}
     assert evaluated == pytest.approx(trained, rel=1e-6)  # the run's seed (3) and test split by default
     assert json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())["seed"] == 3
     for name in ("latent_scatter.png", "separation.png", "training_curves.png"):
@@ -36,7 +36,7 @@ def test_vae_run_evaluates_to_its_training_metrics_and_exports(tmp_path):
 
     assert main(["export", str(run)]) == 0
     exported = tf.saved_model.load(str(run / "saved_model"))
-    x = cli_data.load("digits_8x8", seed=3)[1].target["x"][:16]
+    x = cli_data.load("digits_8x8", seed=3).test.target["x"][:16]
     model = keras.models.load_model(run / "model.keras")
     np.testing.assert_allclose(exported.encode(tf.constant(x))["mean"].numpy(), model.encode(x).mean().numpy(), atol=1e-5)
     assert {"serve", "encode", "decode"} <= set(exported.signatures)
@@ -64,7 +64,7 @@ def test_contrastive_run_evaluates_and_exports(tmp_path):
 
     assert main(["export", str(run), "--out", str(tmp_path / "saved")]) == 0
     exported = tf.saved_model.load(str(tmp_path / "saved"))
-    x = cli_data.load("synthetic")[1].target["x"][:16]
+    x = cli_data.load("synthetic").test.target["x"][:16]
     model = keras.models.load_model(run / "model.keras")
     np.testing.assert_allclose(exported.serve(tf.constant(x)).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-4)
     assert {"serve", "encode", "decode", "separate"} <= set(exported.signatures)
@@ -91,7 +91,7 @@ def test_a_model_saved_by_the_python_api_evaluates_on_a_named_dataset(tmp_path):
     import tfvae
     from tfvae import metrics
 
-    train, test = cli_data.load("synthetic", seed=2)
+    train, _, test = cli_data.load("synthetic", seed=2)
     model = tfvae.ContrastiveVAE(train.target["x"].shape[1:], salient_dim=2, background_dim=3, architecture="mlp",
                                  likelihood="normal", network_kwargs={"hidden_units": (16,)})
     model.compile(keras.optimizers.Adam(1e-3))

@@ -123,7 +123,7 @@ def test_cli_trains_across_two_workers_and_the_chief_writes_the_run(tmp_path):
     warmup = {"class_name": "Ramp", "config": {"duration": 1, "unit": "epoch"}}  # KL weight 0 in epoch 0, then 1
     flags = ["--strategy", "multiworker", "--dataset", "synthetic", *tiny_model_config(tmp_path, beta=warmup),
              "--background-dim", "4", "--epochs", "2", "--epoch-size", "256", "--batch-size", "32",
-             "--checkpoint-every", "3", "--out", str(out)]
+             "--out", str(out)]
     outputs = _finish(_start_workers(lambda i: ["-m", "tfvae.cli.main", "train", *flags]))
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"test_salient_silhouette", "test_target_elbo"} <= set(metrics)

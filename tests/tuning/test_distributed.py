@@ -78,6 +78,8 @@ def test_chief_and_two_workers_finish_a_search_and_the_chief_lists_every_trial(t
         {"latent_dim": 2, "beta": 1.0, "learning_rate": float(best["learning_rate"])}
     )
     # The chief's best model is the best trial's: it reproduces its held-out ELBO.
-    x_val, _ = pipelines.digits_8x8("test", seed=0)
+    from tfvae.cli import data as cli_data
+
+    x_val = cli_data.load("digits_8x8", seed=0).validation.target["x"]  # trials are scored on the validation split
     model = keras.models.load_model(out / "best_model.keras")
     assert float(np.mean(model.elbo(x_val[:MAX_EXAMPLES], seed=0))) == pytest.approx(float(best["score"]), rel=1e-6)

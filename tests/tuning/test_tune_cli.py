@@ -62,10 +62,10 @@ def test_contrastive_search_around_a_preset_writes_the_three_files(tmp_path):
     assert {key: result.best_hyperparameters[key] for key in ("mmd_background_weight", "mmd_salient_weight")} == {
         "mmd_background_weight": 80.0, "mmd_salient_weight": 8.0}
     # The saved best model gives the best trial's salient silhouette on the held-out targets.
-    _, test = cli_data.load("synthetic", seed=0)
+    validation = cli_data.load("synthetic", seed=0).validation
     model = keras.models.load_model(tmp_path / "best_model.keras")
     assert [type(r) for r in model.regularizers] == [BackgroundMMD, SalientMMD] and model.decoder_kind == "joint"
-    silhouette = metrics.silhouette(model.salient_embedding(test.target["x"][:200]), test.target["label"][:200])
+    silhouette = metrics.silhouette(model.salient_embedding(validation.target["x"][:200]), validation.target["label"][:200])
     assert silhouette == pytest.approx(result.best_score, rel=1e-5)
 
 

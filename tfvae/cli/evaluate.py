@@ -1,11 +1,12 @@
 """`tfvae evaluate`: test metrics and figures of a run folder or of a saved model.
 
 Loads `RUN_DIR/model.keras` and the run's flags (`args.json`), evaluates on the
-run's test split (the same metrics as the run's `metrics.json`) and writes into
-`--out` (default `RUN_DIR`): `evaluation.json`, `latent_scatter.png` (the salient
-embedding of a cVAE, the latent means of a VAE, coloured by label),
-`training_curves.png` (every term of `history.csv`, training and validation) and,
-for image data, `separation.png`.
+run's test split (the same metrics as the run's `metrics.json`; for a run on your
+own files, the same files and split) and writes into `--out` (default `RUN_DIR`):
+`evaluation.json`, the test targets' posterior means (`test_*.npy`),
+`latent_scatter.png` (the salient embedding of a cVAE, the latent means of a VAE,
+coloured by label when there are labels), `training_curves.png` (every term of
+`history.csv`, training and validation) and, for image data, `separation.png`.
 
 A model trained through the Python API and saved with `model.save("m.keras")` has
 no run flags: `tfvae evaluate m.keras --dataset NAME` evaluates it on that
@@ -19,7 +20,7 @@ import json
 import os
 
 from tfvae.cli import data as cli_data
-from tfvae.cli import report, run_folder
+from tfvae.cli import report, run_data, run_folder
 
 PROG = "tfvae evaluate"
 STAGES = ("data", "model", "metrics", "figures")
@@ -51,31 +52,35 @@ def run(args):
         args.run_dir = folder  # a run's own model file: the run folder's flags apply
     saved_model = args.run_dir.endswith(".keras")
     flags, model = _saved_model(args) if saved_model else (run_folder.load_flags(args.run_dir, PROG), None)
-    dataset = getattr(args, "dataset", flags.dataset)
-    digits = getattr(args, "digits", flags.digits)
+    if hasattr(args, "dataset"):  # another built-in dataset than the run's data
+        flags = argparse.Namespace(**{**vars(flags), "dataset": args.dataset,
+                                      **{name: None for name in run_data.FILE_FLAGS}})
+    if hasattr(args, "digits"):
+        flags.digits = args.digits
     seed = getattr(args, "seed", flags.seed)
     out = args.out or ((os.path.dirname(args.run_dir) or ".") if saved_model else args.run_dir)
-    if flags.model == "cvae" and dataset not in cli_data.CONTRASTIVE:
+    if flags.model == "cvae" and not run_data.uses_files(flags) and flags.dataset not in cli_data.CONTRASTIVE:
         raise SystemExit(f"{PROG}: a cvae run needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
-    print(f"{PROG}: {args.run_dir} on the {dataset} test split; stages: {', '.join(STAGES)}")
+    name = flags.target if run_data.uses_files(flags) else flags.dataset
+    print(f"{PROG}: {args.run_dir} on the {name} test split; stages: {', '.join(STAGES)}")
     progress = keras.utils.Progbar(len(STAGES), unit_name="stage")
-    composites = getattr(flags, "composites", 1)  # the baseline crops the run was trained beside
-    train, test = cli_data.load(dataset, digits, flags.seed, 1 if composites == "fresh" else composites)
+    flags.digits = cli_data.digits_of(flags.dataset, flags.digits)
+    data = run_data.load(flags)
     progress.add(1)
     if model is None:
         model = run_folder.load_model(args.run_dir, PROG)
-    shape = tuple(test.target["x"].shape[1:])
+    shape = tuple(data.shape)
     if shape != tuple(model.data_shape):
-        raise SystemExit(f"{PROG}: the model takes inputs of shape {tuple(model.data_shape)}; {dataset} has {shape}.")
+        raise SystemExit(f"{PROG}: the model takes inputs of shape {tuple(model.data_shape)}; {name} has {shape}.")
     keras.utils.set_random_seed(seed)
     progress.add(1)
-    results = {"run": args.run_dir, "model": flags.model, "dataset": dataset, "seed": seed,
-               **report.evaluate(model, train, test, seed)}
+    results = {"run": args.run_dir, "model": flags.model, "dataset": name, "seed": seed,
+               **report.evaluate(model, data.reference, data.test, seed)}
     progress.add(1)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "evaluation.json"), "w") as f:
         json.dump(results, f, indent=2)
-    written = ["evaluation.json", *_figures(model, test, None if saved_model else args.run_dir, out)]
+    written = ["evaluation.json", *_figures(model, data.test, None if saved_model else args.run_dir, out)]
     progress.add(1)
     report.print_results(results, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
     print(f"written to {out}: {', '.join(written)}")
@@ -99,20 +104,16 @@ def _saved_model(args):
     if not hasattr(model, "data_shape"):
         raise SystemExit(f"{PROG}: {path!r} holds a {type(model).__name__}, not a tfvae VAE or ContrastiveVAE.")
     flags = argparse.Namespace(model="cvae" if hasattr(model, "salient_embedding") else "vae", dataset=args.dataset,
-                               digits=cli_data.DATASET_DEFAULT, seed=getattr(args, "seed", 0), composites=1)
+                               digits=cli_data.DATASET_DEFAULT, seed=getattr(args, "seed", 0), composites=1,
+                               validation=cli_data.VALIDATION)
     return flags, model
 
 
 def _figures(model, test, run_dir, out):
-    """Writes the PNGs that apply to this run; returns their file names."""
+    """Writes the embeddings and PNGs that apply to this run; returns their file names."""
     from tfvae import plots
 
-    x, labels = test.target["x"], test.target.get("label")
-    title = "salient embedding" if hasattr(model, "salient_embedding") else "latent means"
-    plots.latent_scatter(report.latent_embedding(model, x), labels, os.path.join(out, "latent_scatter.png"), title=title)
-    written = ["latent_scatter.png"]
-    if report.save_figure(model, test, os.path.join(out, "separation.png")) is not None:
-        written.append("separation.png")
+    written = report.save_outputs(model, test, out)
     history = run_dir and os.path.join(run_dir, run_folder.HISTORY_FILE)  # a saved model file has none
     if history and os.path.exists(history):  # a multi-worker run logs no history
         plots.training_curves(report.read_history(history), os.path.join(out, "training_curves.png"))

@@ -1,6 +1,8 @@
 """Entry point of the `tfvae` console script."""
 
 import argparse
+import glob
+import os
 import sys
 
 from tfvae.cli import config, data_inspect, data_write, evaluate, export, train, tune
@@ -57,6 +59,25 @@ def build_parser():
     return parser
 
 
+def initialize_devices_quietly():
+    """Lists TensorFlow's devices once with stderr silenced when the machine has no
+    NVIDIA device: a CUDA build of TensorFlow then prints a `failed call to cuInit`
+    error line that says only that there is no GPU. With a GPU, nothing is hidden."""
+    import tensorflow as tf
+
+    if glob.glob("/dev/nvidia[0-9]*") or os.environ.get("TF_CPP_MIN_LOG_LEVEL"):
+        tf.config.list_physical_devices()
+        return
+    sys.stderr.flush()
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)
+        tf.config.list_physical_devices()  # TensorFlow's platforms initialize once, here
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved), os.close(quiet)
+
+
 def main(argv=None):
     """Parses `argv` and runs the chosen command; returns the exit status.
 
@@ -68,6 +89,7 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 2
+    initialize_devices_quietly()
     try:
         args.run(args)
     except Exception as error:

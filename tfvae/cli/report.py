@@ -2,9 +2,15 @@
 
 import csv
 import json
+import os
 import sys
 
 import numpy as np
+
+#: Importance samples and test examples of the IWAE bound in the metrics.
+IWAE_SAMPLES = 10
+IWAE_EXAMPLES = 1000
+LABEL_FREE_NOTE = "no labels: the label-based scores (silhouettes, k-means ARI and NMI) are skipped."
 
 
 def evaluate(model, train, test, seed=0):
@@ -12,26 +18,36 @@ def evaluate(model, train, test, seed=0):
 
     Args:
         model: a trained `tfvae.VAE` or `tfvae.ContrastiveVAE`.
-        train: `pipelines.ContrastiveData`, the training split (its background set
-            gives the mean-crop baseline).
+        train: `pipelines.ContrastiveData` or None: the training split, whose
+            ground-truth background crops give the mean-crop baseline.
         test: `pipelines.ContrastiveData`, the test split.
-        seed: int. Seed of the Monte-Carlo ELBO.
+        seed: int. Seed of the Monte-Carlo ELBO and IWAE bound.
 
     Returns:
-        Dict of floats: `test_target_elbo` and the separation (cVAE) or latent
-        clustering (VAE, with labels of two classes or more) metrics.
+        Dict of floats (see docs/user_guide.md, "What a run writes"): the ELBO and
+        IWAE bound of the test targets (`test_target_*` for a cVAE, `test_*` for a
+        VAE), and the separation (cVAE) or latent clustering (VAE) metrics; the
+        label-based ones only with labels of two classes or more (else a line says
+        they are skipped).
     """
     from tfvae import metrics
 
     target = test.target
-    report = {"test_target_elbo": float(np.mean(model.elbo(target["x"], seed=seed)))}
+    prefix = "test_target_" if hasattr(model, "separate") else "test_"
+    x = target["x"]
+    report = {
+        prefix + "elbo": float(np.mean(model.elbo(x, seed=seed))),
+        prefix + f"iwae{IWAE_SAMPLES}": float(np.mean(model.log_likelihood(x[:IWAE_EXAMPLES], IWAE_SAMPLES, seed=seed))),
+    }
+    if not metrics.has_classes(target.get("label")):
+        print(LABEL_FREE_NOTE)
     if hasattr(model, "separate"):
         report.update(
             metrics.separation_report(
                 model, target["x"], target.get("label"), target.get("background"), target.get("foreground"), prefix="test_"
             )
         )
-        if "background" in target:
+        if "background" in target and train is not None:
             report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
     elif metrics.has_classes(target.get("label")):
         latent = latent_embedding(model, target["x"])
@@ -128,7 +144,37 @@ def save_figure(model, test, path, columns=8):
         rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground")}
     else:
         rows = {"target": x, "reconstruction": model.reconstruct(x[:columns]).numpy()}
-    return plots.separation_figure(rows, latent_embedding(model, x), test.target.get("label"), path=path, columns=columns)
+    return plots.separation_figure(rows, latent_embedding(model, x), test.target.get("label"), path=path, columns=columns,
+                                   embedding_title="salient embedding" if hasattr(model, "separate") else "latent means")
+
+
+def save_outputs(model, test, out):
+    """Writes what needs no labels beside `metrics.json`: the test targets' posterior
+    means as `.npy` (`test_salient.npy` and `test_background.npy` for a cVAE,
+    `test_latent.npy` for a VAE, row i for test target i), their 2-D scatter
+    `latent_scatter.png` (coloured by label when there are labels) and, for images,
+    `separation.png`.
+
+    Returns:
+        List of the file names written.
+    """
+    from tfvae import plots
+
+    x, labels = test.target["x"], test.target.get("label")
+    if hasattr(model, "salient_embedding"):
+        embeddings = {"salient": model.salient_embedding(x), "background": model.background_embedding(x)}
+    else:
+        embeddings = {"latent": latent_embedding(model, x)}
+    written = []
+    for name, values in embeddings.items():
+        np.save(os.path.join(out, f"test_{name}.npy"), values)
+        written.append(f"test_{name}.npy")
+    title = "salient embedding" if "salient" in embeddings else "latent means"
+    plots.latent_scatter(next(iter(embeddings.values())), labels, os.path.join(out, "latent_scatter.png"), title=title)
+    written.append("latent_scatter.png")
+    if save_figure(model, test, os.path.join(out, "separation.png")) is not None:
+        written.append("separation.png")
+    return written
 
 
 def read_history(path):

@@ -1,4 +1,11 @@
-"""`tfvae train`: fit a VAE or ContrastiveVAE on offline data and write a run folder.
+"""`tfvae train`: fit a VAE or ContrastiveVAE on a built-in dataset or your own files
+and write a run folder.
+
+Data come in three splits: training, validation (the `val_*` columns, TensorBoard,
+`tfvae tune`'s score) and test (read once at the end, for `metrics.json`). Your
+own files (`--target`/`--background`, `--data` for a VAE) are image folders,
+TFRecord shards or `.npy`/`.npz`/`.csv` arrays; without `--test-target` a seeded
+20% of them is the test split (`tfvae.cli.run_data`).
 
 The model is a preset (`--preset`, default the recommended recipe, which is also
 `ContrastiveVAE`'s defaults) with any constructor argument changed by a YAML
@@ -24,13 +31,17 @@ import shutil
 import sys
 
 from tfvae.cli import data as cli_data
-from tfvae.cli import model_config, report, run_folder
+from tfvae.cli import model_config, report, run_checks, run_data, run_folder
 from tfvae.cli.config import positive_int
 from tfvae.distribute import choose_strategy, fit_distributed, is_chief
 
 PROG = "tfvae train"
 #: The folder of epoch (and step) checkpoints, removed once the model is saved.
 BACKUP = "backup"
+#: Pairs per epoch of mnist_on_grass's endless stream (other data: one pass per epoch).
+STREAM_EPOCH = 6400
+#: Validation targets summarized in TensorBoard (histograms, per-dimension KL, projector).
+SUMMARY_EXAMPLES = 512
 
 
 def add_arguments(parser):
@@ -39,10 +50,12 @@ def add_arguments(parser):
 
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", choices=cli_data.DATASETS, default="mnist_on_grass",
-                      help="mnist_on_grass trains on an endless stream that lays every digit over a new grass crop")
+                      help="a built-in dataset (unless --target names your files); mnist_on_grass trains on an endless "
+                           "stream that lays every digit over a new grass crop")
     cli_data.add_digits_argument(data)
+    run_data.add_arguments(data)
     data.add_argument("--seed", type=int, default=0,
-                      help="seed of the data (split, crops, pairing), the weights and the model's noise")
+                      help="seed of the data (splits, crops, pairing), the weights and the model's noise")
     model = parser.add_argument_group("model")
     model.add_argument("--model", choices=("cvae", "vae"), default="cvae", help="contrastive VAE or plain VAE")
     model.add_argument("--preset", choices=tuple(presets.PRESETS), default="recommended",
@@ -57,24 +70,21 @@ def add_arguments(parser):
                        ("--latent-dim", "vae: latent size (default: 8, or the model config's latent_dim)")):
         model.add_argument(flag, type=positive_int, default=argparse.SUPPRESS, help=help)
     training = parser.add_argument_group("training")
-    training.add_argument("--epochs", type=positive_int, default=12)
-    training.add_argument("--epoch-size", type=positive_int, default=6400,
-                          help="examples (cvae: target/background pairs) per epoch")
-    training.add_argument("--batch-size", type=positive_int, default=64)
-    training.add_argument("--learning-rate", type=float, default=1e-3)
+    training.add_argument("--epochs", type=positive_int, default=12, help="passes of --epoch-size examples")
+    training.add_argument("--epoch-size", type=positive_int, default=None,
+                          help=f"examples (cvae: target/background pairs) per epoch (default: one pass over the "
+                               f"larger training set; {STREAM_EPOCH} on mnist_on_grass's endless stream)")
+    training.add_argument("--batch-size", type=positive_int, default=64, help="examples per step")
+    training.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
     training.add_argument("--strategy", choices=("auto", "none", "mirrored", "multiworker"), default="auto",
                           help="auto: MirroredStrategy with more than one GPU; multiworker: TF_CONFIG cluster")
-    training.add_argument("--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
-                          help="multiworker: also checkpoint every this many steps (model.fit checkpoints per epoch)")
     training.add_argument("--resume", action="store_true",
                           help="continue the interrupted run in --out from its last epoch checkpoint, with its saved flags")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default=None, help="run folder (default: runs/<timestamp>)")
     output.add_argument("--summary-every", type=positive_int, default=1, metavar="EPOCHS",
-                        help="TensorBoard images, latent histograms, cluster scores and projector every this many "
-                             "epochs (and after the last)")
-    output.add_argument("--summary-examples", type=positive_int, default=512,
-                        help="test targets summarized (histograms, per-dimension KL, projector)")
+                        help=f"TensorBoard images, latent histograms, cluster scores and projector of "
+                             f"{SUMMARY_EXAMPLES} validation targets every this many epochs (and after the last)")
     output.add_argument("--verbose", choices=("auto", "0", "1", "2"), default="auto",
                         help="Keras fit output: 1 a progress bar, 2 one line per epoch, 0 silent; "
                              "auto: a bar on a terminal, lines otherwise (logs)")
@@ -110,43 +120,35 @@ def build_model(args, input_shape, config=None):
         raise SystemExit(f"tfvae train: {error}") from None
 
 
-def _steps_per_epoch(args):
-    return -(-args.epoch_size // args.batch_size)
+def epoch_size(args, data):
+    """Examples per epoch: `--epoch-size`, else one pass over the training data."""
+    return args.epoch_size or data.epoch_examples(args.model) or STREAM_EPOCH
 
 
-def _stream(args, split, training):
-    """Unbatched examples in the model's format: targets `{"x"}` for the VAE, pairs
-    `{"target", "background"}` for the cVAE. mnist_on_grass trains on an endless
-    stream of fresh composites; other training sets are paired (cVAE) or repeated."""
-    if training and args.dataset == "mnist_on_grass":
-        pairs = cli_data.fresh_pairs(args.dataset, args.digits, args.seed)
-        return pairs.map(lambda p: {"x": p["target"]}) if args.model == "vae" else pairs
-    if args.model == "vae":
-        return {"x": split.target["x"]}
-    return split.pairs(seed=args.seed, epoch_size=args.epoch_size if training else None)
+def _steps_per_epoch(args, data):
+    return -(-epoch_size(args, data) // args.batch_size)
 
 
-def _datasets(args, train, test):
-    """(train, validation) tf.data pipelines; every training stream repeats, an
-    epoch being `--epoch-size` examples."""
+def _datasets(args, data):
+    """(train, validation) tf.data pipelines; the training stream repeats, an epoch
+    being `epoch_size` examples."""
     import pipelines
 
-    in_memory_vae = args.model == "vae" and args.dataset != "mnist_on_grass"
-    return tuple(
-        pipelines.batch_pipeline(_stream(args, split, training), args.batch_size, shuffle=in_memory_vae and training,
-                                 seed=args.seed, scale=False, repeat=training)
-        for split, training in ((train, True), (test, False))
-    )
+    stream = data.stream(args.model, args.seed, args.epoch_size)
+    shuffle = args.model == "vae" and data.fresh is None  # pairs come shuffled
+    train = pipelines.batch_pipeline(stream, args.batch_size, shuffle=shuffle, seed=args.seed, scale=False, repeat=True)
+    held = {"x": data.validation.target["x"]} if args.model == "vae" else data.validation.pairs(seed=args.seed)
+    return train, pipelines.batch_pipeline(held, args.batch_size, shuffle=False, scale=False)
 
 
-def _callbacks(args, model, test, out):
-    """TensorBoard summaries of held-out targets, epoch checkpoints and the CSV history."""
+def _callbacks(args, model, data, out):
+    """TensorBoard summaries of validation targets, epoch checkpoints and the CSV history."""
     import keras
 
     from tfvae import callbacks
 
-    examples = test.target["x"][: args.summary_examples]
-    labels = test.target["label"][: args.summary_examples] if "label" in test.target else None
+    examples = data.validation.target["x"][:SUMMARY_EXAMPLES]
+    labels = data.validation.target["label"][:SUMMARY_EXAMPLES] if data.labelled() else None
     chosen = callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
     return chosen + [
         # Epoch checkpoints with the optimizer state; the previous one is kept
@@ -157,11 +159,11 @@ def _callbacks(args, model, test, out):
     ]
 
 
-def _fit(args, model, train, test, out):
-    """`model.fit` with `_callbacks`."""
-    train_data, test_data = _datasets(args, train, test)
-    model.fit(train_data, validation_data=test_data, epochs=args.epochs, steps_per_epoch=_steps_per_epoch(args),
-              callbacks=_callbacks(args, model, test, out), shuffle=False, verbose=_verbosity(args))
+def _fit(args, model, data, out):
+    """`model.fit` with `_callbacks`, validated on the validation split."""
+    train_data, validation_data = _datasets(args, data)
+    model.fit(train_data, validation_data=validation_data, epochs=args.epochs, steps_per_epoch=_steps_per_epoch(args, data),
+              callbacks=_callbacks(args, model, data, out), shuffle=False, verbose=_verbosity(args))
 
 
 def _verbosity(args):
@@ -171,23 +173,22 @@ def _verbosity(args):
     return int(args.verbose)
 
 
-def _fit_multiworker(args, model, train, strategy, out):
+def _fit_multiworker(args, model, data, strategy, out):
     """Training across TF_CONFIG workers (Keras `fit` cannot): each worker streams its
     shard of the pairs (or targets) and runs the model's own train step, with
-    checkpoints in `out/backup` (per epoch and every `--checkpoint-every` steps) that a
-    restarted cluster resumes from."""
+    checkpoints in `out/backup` (per epoch) that a restarted cluster resumes from."""
     import pipelines
 
-    stream = _stream(args, train, training=True)
-    shuffle = args.model == "vae" and args.dataset != "mnist_on_grass"
+    stream = data.stream(args.model, args.seed, args.epoch_size)
+    shuffle = args.model == "vae" and data.fresh is None
 
     def dataset_fn(context):
         return pipelines.batch_pipeline(stream, args.batch_size, shuffle=shuffle, seed=args.seed, scale=False,
                                         repeat=True, drop_remainder=True, input_context=context)
 
-    history = fit_distributed(model, dataset_fn, epochs=args.epochs, steps_per_epoch=args.epoch_size // args.batch_size,
-                              strategy=strategy, checkpoint_dir=os.path.join(out, BACKUP),
-                              checkpoint_every=args.checkpoint_every, keep_checkpoints=True)
+    history = fit_distributed(model, dataset_fn, epochs=args.epochs,
+                              steps_per_epoch=max(1, epoch_size(args, data) // args.batch_size), strategy=strategy,
+                              checkpoint_dir=os.path.join(out, BACKUP), keep_checkpoints=True)
     if is_chief(strategy):
         run_folder.append_history(history, args.epochs, os.path.join(out, run_folder.HISTORY_FILE))
 
@@ -269,8 +270,9 @@ def _run_folder(out, resume):
 
 def run(args):
     """Trains, evaluates on the test split and writes the run folder; returns the metrics."""
-    if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE:
-        raise SystemExit(f"{PROG}: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}.")
+    if args.model == "cvae" and args.dataset not in cli_data.CONTRASTIVE and not run_data.uses_files(args):
+        raise SystemExit(f"{PROG}: --model cvae needs a dataset with a background set: one of {cli_data.CONTRASTIVE}, "
+                         "or your own files (--target and --background).")
     out = args.out or os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     if not is_chief():
         return _train(args, out)  # the chief checks, holds and writes the run folder
@@ -289,27 +291,38 @@ def _train(args, out):
         config = run_folder.load_model_config(out, PROG) if args.resume else None
     # The classes the run trains on, recorded as such (evaluate on another dataset keeps them).
     args.digits = cli_data.digits_of(args.dataset, args.digits)
+    if not args.resume:
+        args.validation = cli_data.VALIDATION  # recorded: runs of tfvae 0.2 had no validation split
     keras.utils.set_random_seed(args.seed)
-    train, test = cli_data.load(args.dataset, args.digits, args.seed)
-    shape = train.target["x"].shape[1:]
+    print(f"{PROG}: loading the data", flush=True)
+    data = run_data.load(args)
+    shape = data.shape
+    note = run_checks.epoch_note(epoch_size(args, data), data.epoch_examples(args.model))
+    if note and is_chief():
+        print(f"{PROG}: {note}")
+    print(f"{PROG}: building the model", flush=True)
     strategy = choose_strategy(args.strategy)
     with strategy.scope():
         model = build_model(args, shape, config)
         model.compile(keras.optimizers.Adam(args.learning_rate))
+    for line in run_checks.schedule_warnings(model, args.epochs, _steps_per_epoch(args, data)) if is_chief() else ():
+        print(f"warning: {PROG}: {line}", file=sys.stderr)
     if not args.resume and is_chief():
         run_folder.save_flags(args, out)
         run_folder.save_model_config(model, out)
     if args.strategy == "multiworker":
-        _fit_multiworker(args, model, train, strategy, out)
+        _fit_multiworker(args, model, data, strategy, out)
         if not is_chief(strategy):
             return None  # the chief writes the run folder
     else:
-        _fit(args, model, train, test, out)
+        _fit(args, model, data, out)
+    print(f"{PROG}: saving the model to {out}", flush=True)
     run_folder.save_model(model, out)
-    metrics = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs,
-               **report.evaluate(model, train, test, args.seed)}
+    print(f"{PROG}: evaluating on the test split ({len(data.test.target['x'])} targets)", flush=True)
+    metrics = {"model": args.model, "dataset": data.name, "epochs": args.epochs,
+               **report.evaluate(model, data.reference, data.test, args.seed)}
     run_folder.write_json(metrics, os.path.join(out, "metrics.json"))
-    report.save_figure(model, test, os.path.join(out, "separation.png"))
+    report.save_outputs(model, data.test, out)
     shutil.rmtree(os.path.join(out, BACKUP), ignore_errors=True)  # the run is complete: its checkpoints go
     report.print_results(metrics, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
     print(f"run written to {out}")

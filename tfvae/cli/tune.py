@@ -137,8 +137,9 @@ def run(args):
         raise SystemExit("tfvae tune: --preset names a cvae recipe; --model vae has none.")
     dataset = args.dataset or DEFAULT_DATASETS[args.model]
     out = args.out or os.path.join("runs", f"tune-{args.model}-{dataset}")
-    train, test = cli_data.load(dataset, seed=args.seed)
-    train_data, val_data = SPLITS[args.model](args, train, test)
+    # Trials are scored on the validation split; the test split stays untouched.
+    train, validation, _ = cli_data.load(dataset, seed=args.seed)
+    train_data, val_data = SPLITS[args.model](args, train, validation)
     result = tuning.search(
         args.model,
         train_data,
@@ -188,19 +189,19 @@ def _cut(fields, n):
     return {key: value[:n] for key, value in fields.items()}
 
 
-def _vae_splits(args, train, test):
+def _vae_splits(args, train, validation):
     """`(train_data, val_data)` of target examples only (labels kept for the silhouette)."""
-    val = _cut(test.target, args.max_examples)
+    val = _cut(validation.target, args.max_examples)
     return _cut(train.target, args.max_examples)["x"], {key: val[key] for key in ("x", "label") if key in val}
 
 
-def _cvae_splits(args, train, test):
+def _cvae_splits(args, train, validation):
     """Batched target/background pairs for training; held-out arrays for validation."""
     if not train.background:
         raise SystemExit("tfvae tune: --model cvae needs a dataset with a background set.")
     train = type(train)(target=_cut(train.target, args.max_examples), background=_cut(train.background, args.max_examples))
     pairs = train.pairs(seed=args.seed, epoch_size=args.epoch_size).batch(args.batch_size)
-    target, background = _cut(test.target, args.max_examples), _cut(test.background, args.max_examples)
+    target, background = _cut(validation.target, args.max_examples), _cut(validation.background, args.max_examples)
     val = {"target": target["x"], "background": background["x"]}
     if "label" in target:
         val["label"] = target["label"]
