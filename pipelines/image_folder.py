@@ -66,6 +66,26 @@ def from_image_folder(directory, image_size=None, color_mode="grayscale"):
             that is not an image or is cut short, or (without `image_size`) whose
             size differs from the first one's.
     """
+    files, load = image_files(directory, image_size, color_mode)
+    return files.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def image_files(directory, image_size=None, color_mode="grayscale"):
+    """The two halves of `from_image_folder`: the file paths, and their decoding.
+
+    Filtering the paths before decoding (e.g. a held-out split) reads only the
+    images kept.
+
+    Args:
+        directory, image_size, color_mode: see `from_image_folder`.
+
+    Returns:
+        `(files, load)`: a `tf.data.Dataset` of `{"x": path[, "label"]}` in sorted
+        file order, and the function mapping such an element to `from_image_folder`'s.
+
+    Raises:
+        See `from_image_folder`.
+    """
     if color_mode not in CHANNELS:
         raise ValueError(f"color_mode must be one of {sorted(CHANNELS)}, got {color_mode!r}.")
     channels = CHANNELS[color_mode]
@@ -95,8 +115,7 @@ def from_image_folder(directory, image_size=None, color_mode="grayscale"):
         return tf.ensure_shape(image, shape)
 
     fields = {"x": paths} if labels is None else {"x": paths, "label": labels}
-    data = tf.data.Dataset.from_tensor_slices(fields)
-    return data.map(lambda e: {**e, "x": load(e["x"])}, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return tf.data.Dataset.from_tensor_slices(fields), lambda e: {**e, "x": load(e["x"])}
 
 
 def _decode(path, channels):

@@ -1,9 +1,10 @@
 """Seeded training / validation / test splits of a stream, and a stream back to arrays.
 
 A split keeps the examples whose position in a seeded permutation of `[0, size)`
-falls in its range (`tf.random.experimental.index_shuffle`, one example at a
-time), so it streams: nothing but the example index is held, and every split of
-one `(size, seed)` is disjoint from the others and the same on every read.
+(`tf.random.experimental.index_shuffle`) falls in its range: the membership of
+every index is computed once, as `size` booleans, and the stream is filtered by
+looking its index up, so every split of one `(size, seed)` is disjoint from the
+others and the same on every read.
 """
 
 import numpy as np
@@ -48,14 +49,11 @@ def take_split(data, size, split, seed=0, validation=0.1, test=0.2):
     sizes = split_sizes(size, validation, test)
     low = {"test": 0, "validation": sizes["test"], "train": sizes["test"] + sizes["validation"]}[split]
     high = low + sizes[split]
-    key = tf.constant(np.random.SeedSequence(int(seed)).generate_state(2, np.uint32).astype("int64"))
-    last = tf.constant(int(size) - 1, tf.int64)
-
-    def member(index, _):
-        position = tf.random.experimental.index_shuffle(index, seed=key, max_index=last)
-        return tf.logical_and(position >= low, position < high)
-
-    kept = data.enumerate().filter(member).map(lambda _, element: element)
+    key = np.random.SeedSequence(int(seed)).generate_state(2, np.uint32).astype("int64")
+    positions = tf.random.experimental.index_shuffle(tf.range(int(size), dtype=tf.int64), seed=key,
+                                                     max_index=int(size) - 1).numpy()
+    member = tf.constant((positions >= low) & (positions < high))
+    kept = data.enumerate().filter(lambda index, _: tf.gather(member, index)).map(lambda _, element: element)
     return kept.apply(tf.data.experimental.assert_cardinality(sizes[split]))
 
 

@@ -27,8 +27,9 @@ import numpy as np
 import tensorflow as tf
 
 from pipelines.checks import check_array
-from pipelines.image_folder import EXTENSIONS, from_image_folder, list_image_files
+from pipelines.image_folder import EXTENSIONS, image_files, list_image_files
 from pipelines.preprocessing import scale_to_unit
+from pipelines.splits import take_split
 from pipelines.tfrecords import read_tfrecords
 
 ARRAY_FORMATS = (".npy", ".npz", ".csv")
@@ -41,24 +42,43 @@ class UserFiles:
     Attributes:
         path: str. What the user gave.
         kind: str. `"images"`, `"shards"` or `"arrays"`.
-        data: unbatched `tf.data.Dataset` of `{"x": float32, "label": int64}` (no
-            `"label"` when the files hold none), in a fixed order.
+        stored: unbatched `tf.data.Dataset` of the examples as stored, in a fixed
+            order (for images, `{"x": file path[, "label"]}`).
         size: int. Number of examples.
         shape: tuple of ints. One example's shape.
         class_names: tuple of str. Names of the labels (image class folders, CSV
             text labels); empty when the labels are numbers or absent.
+        decode: None, or the function that maps a stored element to an example
+            (reading and decoding an image file).
     """
 
     path: str
     kind: str
-    data: tf.data.Dataset
+    stored: tf.data.Dataset
     size: int
     shape: tuple
     class_names: tuple = ()
+    decode: object = None
+
+    @property
+    def data(self):
+        """Every example: `{"x": float32, "label": int64}` (no `"label"` when the files
+        hold none), unbatched, in the stored order."""
+        return self._decoded(self.stored)
 
     @property
     def labelled(self):
-        return "label" in self.data.element_spec
+        return "label" in self.stored.element_spec
+
+    def split(self, split, seed=0, validation=0.1, test=0.2):
+        """The examples of one split (`pipelines.take_split`), chosen before any image
+        is read, so a split decodes only its own files."""
+        return self._decoded(take_split(self.stored, self.size, split, seed, validation, test))
+
+    def _decoded(self, stored):
+        if self.decode is None:
+            return stored
+        return stored.map(self.decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def open_files(path, image_size=None, name="data"):
@@ -118,9 +138,9 @@ def read_labels(path, size, name="labels"):
 
 def with_labels(files, labels, class_names=()):
     """`files` with `labels` (int array, one per example) as their `"label"`."""
-    labelled = tf.data.Dataset.zip(files.data, tf.data.Dataset.from_tensor_slices(labels))
-    data = labelled.map(lambda e, y: {"x": e["x"], "label": y})
-    return dataclasses.replace(files, data=data, class_names=tuple(class_names))
+    labelled = tf.data.Dataset.zip(files.stored, tf.data.Dataset.from_tensor_slices(labels))
+    stored = labelled.map(lambda e, y: {"x": e["x"], "label": y})
+    return dataclasses.replace(files, stored=stored, class_names=tuple(class_names))
 
 
 def _is_shards(path):
@@ -144,9 +164,14 @@ def _images(path, image_size, name):
         channels = int(tf.io.decode_image(tf.io.read_file(paths[0]), expand_animations=False).shape[-1])
     except tf.errors.InvalidArgumentError:
         raise ValueError(f"{name}: {paths[0]!r} is not a readable image ({'/'.join(EXTENSIONS)}).") from None
-    data = from_image_folder(path, image_size, "grayscale" if channels <= 2 else "rgb")
-    data = scale_to_unit(data, keys=("x",))
-    return UserFiles(path, "images", data, len(paths), tuple(data.element_spec["x"].shape), tuple(class_names))
+    stored, load = image_files(path, image_size, "grayscale" if channels <= 2 else "rgb")
+
+    def decode(element):
+        example = load(element)  # uint8 images
+        return {**example, "x": tf.cast(example["x"], tf.float32) / 255.0}
+
+    shape = tuple(stored.map(decode).element_spec["x"].shape)  # static: nothing is read
+    return UserFiles(path, "images", stored, len(paths), shape, tuple(class_names), decode)
 
 
 def _arrays(path, name):

@@ -24,6 +24,21 @@ def test_an_image_folder_streams_rgba_as_rgb_scaled_to_the_unit_interval(tmp_pat
     assert resized.shape == (3, 5, 3) and pipelines.to_arrays(resized.data)["x"].shape == (5, 3, 5, 3)
 
 
+def test_a_split_of_an_image_folder_reads_only_its_own_files(tmp_path):
+    write_pngs(tmp_path / "photos", np.zeros((10, 4, 4, 1), np.uint8))
+    (tmp_path / "photos" / "005.png").write_bytes(b"not an image")  # fails when read
+    files = pipelines.open_files(str(tmp_path / "photos"))
+    holders = [split for split in ("train", "validation", "test")
+               if 5 in pipelines.to_arrays(pipelines.take_split(tf.data.Dataset.range(10).map(lambda i: {"x": i}), 10,
+                                                                split, seed=0))["x"]]
+    for split in ("train", "validation", "test"):
+        if split in holders:
+            with pytest.raises(tf.errors.InvalidArgumentError, match="005.png"):
+                pipelines.to_arrays(files.split(split, seed=0))
+        else:
+            assert len(pipelines.to_arrays(files.split(split, seed=0))["x"]) in (1, 2, 7)
+
+
 def test_arrays_load_with_their_labels(tmp_path):
     x = np.arange(24, dtype="float32").reshape(6, 4)
     np.save(tmp_path / "x.npy", x)

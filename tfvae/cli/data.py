@@ -73,13 +73,17 @@ def add_selection_arguments(parser, both=False):
 
 def select(args, name, which=None):
     """The example fields (dict of numpy arrays) that `add_selection_arguments`' flags
-    choose; `which` overrides `--set`.
+    choose; `which` overrides `--set`. `BOTH` gives `{set: fields}` of the sets the
+    dataset has.
 
     Raises:
         SystemExit: `--set background` of a dataset without one.
     """
     which = which or args.set
-    fields = getattr(getattr(load(name, args.digits, args.seed), args.split), which)
+    split = getattr(load(name, args.digits, args.seed), args.split)
+    if which == BOTH:
+        return {key: getattr(split, key) for key in SETS if getattr(split, key)}
+    fields = getattr(split, which)
     if not fields:
         raise SystemExit(f"tfvae data: {name} has no {which} set; datasets with one: {', '.join(CONTRASTIVE)}.")
     return fields

@@ -34,20 +34,20 @@ def run(args):
     if args.out is None:
         raise SystemExit(f"{PROG}: --out is required (on the command line or in --config).")
     if args.set != cli_data.BOTH:
-        return _write(args, args.set, args.out)
-    if args.name not in cli_data.CONTRASTIVE:
-        return _write(args, "target", args.out)  # no background set: the targets alone, as --set target
-    paths = [path for name in cli_data.SETS for path in _write(args, name, os.path.join(args.out, name))]
+        return _write(args, args.set, cli_data.select(args, args.name), args.out)
+    sets = cli_data.select(args, args.name, cli_data.BOTH)
+    if "background" not in sets:
+        return _write(args, "target", sets["target"], args.out)  # no background set: the targets alone, as --set target
+    paths = [path for name in cli_data.SETS for path in _write(args, name, sets[name], os.path.join(args.out, name))]
     print(f"train on them with: tfvae train --target {os.path.join(args.out, 'target')} "
           f"--background {os.path.join(args.out, 'background')}")
     return paths
 
 
-def _write(args, name, out):
-    """Writes set `name` of the selected split into `out`; returns the shard paths."""
+def _write(args, name, fields, out):
+    """Writes `fields`, set `name` of the selected split, into `out`; returns the shard paths."""
     import keras
 
-    fields = cli_data.select(args, args.name, name)
     num = len(fields["x"])
     if not 1 <= args.shards <= num:
         raise SystemExit(f"{PROG}: --shards must be between 1 and the number of examples ({num}); got {args.shards}.")

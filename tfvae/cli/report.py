@@ -24,7 +24,7 @@ def evaluate(model, train, test, seed=0):
         seed: int. Seed of the Monte-Carlo ELBO and IWAE bound.
 
     Returns:
-        Dict of floats (see docs/user_guide.md, "What a run writes"): the ELBO and
+        Dict of floats (docs/user_guide.md, section 5, lists every key): the ELBO and
         IWAE bound of the test targets (`test_target_*` for a cVAE, `test_*` for a
         VAE), and the separation (cVAE) or latent clustering (VAE) metrics; the
         label-based ones only with labels of two classes or more (else a line says
@@ -120,7 +120,7 @@ def latent_embedding(model, x):
     return model.encode(x).mean().numpy()
 
 
-def save_figure(model, test, path, columns=8):
+def save_figure(model, test, path, columns=8, embedding=None):
     """separation.png: target / reconstruction (/ background / foreground) rows and the
     salient (or latent) embedding coloured by label; None for tabular data.
 
@@ -129,6 +129,8 @@ def save_figure(model, test, path, columns=8):
         test: `pipelines.ContrastiveData`, the test split.
         path: str. Where to save the PNG.
         columns: int. Images per row.
+        embedding: optional `latent_embedding(model, x)` of the test targets, when
+            already computed.
 
     Returns:
         The matplotlib `Figure`, or None when the examples are not images.
@@ -144,8 +146,14 @@ def save_figure(model, test, path, columns=8):
         rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground")}
     else:
         rows = {"target": x, "reconstruction": model.reconstruct(x[:columns]).numpy()}
-    return plots.separation_figure(rows, latent_embedding(model, x), test.target.get("label"), path=path, columns=columns,
-                                   embedding_title="salient embedding" if hasattr(model, "separate") else "latent means")
+    embedding = latent_embedding(model, x) if embedding is None else embedding
+    return plots.separation_figure(rows, embedding, test.target.get("label"), path=path, columns=columns,
+                                   embedding_title=embedding_title(model))
+
+
+def embedding_title(model):
+    """What `latent_embedding` holds, for plot titles."""
+    return "salient embedding" if hasattr(model, "salient_embedding") else "latent means"
 
 
 def save_outputs(model, test, out):
@@ -161,18 +169,16 @@ def save_outputs(model, test, out):
     from tfvae import plots
 
     x, labels = test.target["x"], test.target.get("label")
-    if hasattr(model, "salient_embedding"):
-        embeddings = {"salient": model.salient_embedding(x), "background": model.background_embedding(x)}
-    else:
-        embeddings = {"latent": latent_embedding(model, x)}
+    shown = latent_embedding(model, x)
+    embeddings = {"salient": shown, "background": model.background_embedding(x)} if hasattr(
+        model, "salient_embedding") else {"latent": shown}
     written = []
     for name, values in embeddings.items():
         np.save(os.path.join(out, f"test_{name}.npy"), values)
         written.append(f"test_{name}.npy")
-    title = "salient embedding" if "salient" in embeddings else "latent means"
-    plots.latent_scatter(next(iter(embeddings.values())), labels, os.path.join(out, "latent_scatter.png"), title=title)
+    plots.latent_scatter(shown, labels, os.path.join(out, "latent_scatter.png"), title=embedding_title(model))
     written.append("latent_scatter.png")
-    if save_figure(model, test, os.path.join(out, "separation.png")) is not None:
+    if save_figure(model, test, os.path.join(out, "separation.png"), embedding=shown) is not None:
         written.append("separation.png")
     return written
 

@@ -187,9 +187,6 @@ def _split(train, test, seed):
     """`(train, validation, test)` datasets of one set: `test` files when given, else
     a seeded `TEST` fraction of `train`; a seeded `cli_data.VALIDATION` fraction of
     `train` validates."""
-    from pipelines import take_split
-
     held = 0.0 if test else TEST
-    parts = [take_split(train.data, train.size, split, seed, cli_data.VALIDATION, held)
-             for split in ("train", "validation")]
-    return (*parts, test.data if test else take_split(train.data, train.size, "test", seed, cli_data.VALIDATION, held))
+    parts = [train.split(split, seed, cli_data.VALIDATION, held) for split in ("train", "validation")]
+    return (*parts, test.data if test else train.split("test", seed, cli_data.VALIDATION, held))
