@@ -167,12 +167,18 @@ def active_units(means, threshold=0.01):
     x, whatever its posterior stddev (so its KL may be > 0 and it is still unused).
 
     Args:
-        means: array `(N, d)` of posterior means, N >= 2.
+        means: array `(N, d)` of posterior means, N >= 2, or the posterior itself
+            (a distribution such as `VAE.encode(x)`; its `mean()` is used).
         threshold: float. Variance above which a dimension counts as active.
 
     Returns:
         Int in [0, d].
     """
+    if isinstance(means, (tuple, list)) and means and all(hasattr(m, "mean") for m in means):
+        raise ValueError(f"active_units takes one posterior, got {len(means)} (a ContrastiveVAE's encode returns "
+                         "(q(s|x), q(z|x))): pass model.encode(x)[0] for the salient space, [1] for the background.")
+    if hasattr(means, "mean") and hasattr(means, "batch_shape"):  # a distribution
+        means = means.mean()
     shape = np.shape(means)
     if len(shape) != 2 or shape[0] < 2:
         raise ValueError(f"active_units needs posterior means (N >= 2, d), got shape {shape}.")

@@ -104,7 +104,7 @@ class TfvaeHyperModel(keras_tuner.HyperModel):
         if iwae_samples:
             if "iwae" not in self.metric_names:
                 raise ValueError(f"{self.model_class.__name__} has no IWAE estimate; set iwae_samples=0.")
-            bound = model.log_likelihood(x, num_samples=int(iwae_samples), seed=seed)
+            bound = model.log_likelihood(x, num_samples=int(iwae_samples), seed=seed, verbose=0)
             results[self.metric_names["iwae"]] = float(np.mean(bound))
         if labels is not None:
             results[self.metric_names["silhouette"]] = metrics.silhouette(self.embedding(model, x), labels)

@@ -23,7 +23,7 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     collapsed = metrics.separation_report(model, TARGET[:40], prefix="test_")
     assert collapsed["test_salient_active_units"] == 0
     assert "collapsed" in report.collapse_warnings(collapsed)[0]
-    report.print_results(collapsed)  # what tfvae train and evaluate print
+    report.print_results(collapsed, model=None)  # what tfvae train and evaluate print
     printed = capsys.readouterr()
     assert '"test_salient_active_units": 0' in printed.out
     # Other libraries may log to stderr too: look for the warning's own line.
@@ -37,6 +37,9 @@ def test_a_collapsed_salient_space_has_no_active_units_and_is_warned_of(capsys):
     # The background: the low-rank likelihood's 0/1 seed-1 run kept 3 of 16 in use.
     emptied = report.collapse_warnings({"test_salient_active_units": 2, "test_background_active_units": 3}, 2, 16)
     assert len(emptied) == 1 and emptied[0].startswith("only 3 of 16 background dimensions are in use")
+    assert "LowRankNormal" not in emptied[0]  # named only as the cause when the model has one
+    low_rank = report.collapse_warnings({"test_background_active_units": 3}, 2, 16, low_rank=True)
+    assert "LowRankNormal likelihood's noise covariance" in low_rank[0]
     assert report.collapse_warnings({"test_background_active_units": 16}, 2, 16) == []
     # Leakage: the predicted-scale run that lost its salient space (0.056 / 0.089)
     # warns; a healthy 0/1 run (0.42 / 0.01) and all ten (-0.009 / -0.024) do not.

@@ -184,6 +184,8 @@ def test_contrastive_batches_and_arguments_are_checked():
     model.compile("adam")
     with pytest.raises(ValueError, match="keys 'target' and 'background'"):
         model.fit(TARGET[:8], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"8 targets and 5 backgrounds.*pipelines.contrastive_pairs"):
+        model.fit({"target": TARGET[:8], "background": BACKGROUND[:5]}, epochs=1, verbose=0)
     bad = {"target": TARGET[:8], "background": BACKGROUND[:8] + 2.0}
     with pytest.raises(ValueError, match="background has values outside the support"):
         model.fit(tf.data.Dataset.from_tensors(bad), epochs=1, verbose=0)

@@ -121,6 +121,27 @@ def test_iwae_rises_with_k_toward_log_evidence():
     np.testing.assert_allclose(means[0], _closed_form_elbo(model, X), atol=4 * estimates[0][1])
 
 
+def test_iwae_decodes_at_most_max_decodes_latents_a_pass_and_keeps_its_value():
+    model = _linear_gaussian_vae(loc_shift=0.8, cov_scale=2.0)
+    x = tf.constant(np.repeat(X, N_REPLICAS, axis=0))
+    posterior, seed = model.encode(x), tf.constant([5, 0])
+    sizes = []
+
+    def decode(z):
+        sizes.append(int(z.shape[0]))
+        return model.decode(z)
+
+    chunked = elbo_lib.iwae_bound(x, posterior, model.prior, decode, 10, seed, max_decodes=3 * N_REPLICAS).numpy()
+    assert sizes == [3 * N_REPLICAS] * 3 + [N_REPLICAS]  # 3 + 3 + 3 + 1 samples
+    whole = elbo_lib.iwae_bound(x, posterior, model.prior, model.decode, 10, seed, max_decodes=10 * N_REPLICAS).numpy()
+    assert not np.allclose(chunked, whole)  # other noise after the first pass...
+    se = np.hypot(chunked.std(), whole.std()) / np.sqrt(N_REPLICAS)
+    assert abs(chunked.mean() - whole.mean()) < 4 * se  # ...for the same estimator
+    one_pass = elbo_lib.iwae_bound(x, posterior, model.prior, model.decode, 3, seed, max_decodes=3 * N_REPLICAS)
+    np.testing.assert_allclose(one_pass, elbo_lib.iwae_bound(x, posterior, model.prior, model.decode, 3, seed,
+                                                             max_decodes=100 * N_REPLICAS))  # one pass either way
+
+
 @pytest.mark.parametrize("analytic_kl", [True, False])
 def test_reparameterized_gradient_matches_analytic_gradient(analytic_kl):
     """Eq. 2.16: the single-sample reparameterized gradient w.r.t. the posterior's

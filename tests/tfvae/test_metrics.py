@@ -103,6 +103,16 @@ def test_active_units_counts_dimensions_whose_mean_varies_over_examples():
         metrics.active_units(means[:, 0])
 
 
+def test_active_units_takes_a_posterior_and_names_what_to_pass_for_a_pair():
+    import tensorflow_probability as tfp
+
+    means = np.array([[0, 3], [1, 3], [0, 3], [1, 3]], "float32")
+    posterior = tfp.distributions.MultivariateNormalDiag(means, np.ones_like(means))
+    assert metrics.active_units(posterior) == metrics.active_units(means) == 1
+    with pytest.raises(ValueError, match=r"encode\(x\)\[0\] for the salient space"):
+        metrics.active_units((posterior, posterior))
+
+
 def test_within_group_share_is_the_within_part_of_the_variance():
     # Groups {0, 2} and {10, 12}: within sum 1+1+1+1 = 4, total 36+16+16+36 = 104.
     values = np.array([[0.0], [2.0], [10.0], [12.0]])

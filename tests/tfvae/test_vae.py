@@ -87,19 +87,26 @@ def test_save_and_load_reproduce_elbo(tmp_path):
     assert not np.allclose(model.elbo(X_TEST[:8], seed=4), model.elbo(X_TEST[:8], seed=5))
 
 
-def test_evaluation_methods_stream_datasets():
+def test_evaluation_methods_stream_datasets(capsys):
     model = _vae("mlp")
     dataset = tf.data.Dataset.from_tensor_slices((X_TEST[:20], np.arange(20))).batch(8)
     np.testing.assert_allclose(model.elbo(dataset, seed=1), model.elbo(X_TEST[:20], seed=1, batch_size=8), rtol=1e-6)
     assert model.log_likelihood(dataset, num_samples=4).shape == (20,)
+    assert "20/Unknown" in capsys.readouterr().out  # a progress bar over the examples
+    model.log_likelihood(X_TEST[:20], num_samples=4, batch_size=8)
+    assert "20/20" in capsys.readouterr().out
+    model.log_likelihood(X_TEST[:20], num_samples=4, batch_size=8, verbose=0)
+    model.log_likelihood(X_TEST[:8], num_samples=4, batch_size=8)  # one batch: no bar
+    assert capsys.readouterr().out == ""
     assert model.reconstruct(dataset).shape == (20, 8, 8, 1)
     with pytest.raises(ValueError, match="no examples"):
         model.elbo(X_TEST[:0])
 
 
-def test_export_writes_encode_signature(tmp_path):
+def test_export_writes_encode_signature(tmp_path, capsys):
     model = _vae("mlp")
-    model.export(str(tmp_path / "saved"), verbose=False)
+    model.export(str(tmp_path / "saved"))
+    assert capsys.readouterr().out == ""  # quiet by default
     restored = tf.saved_model.load(str(tmp_path / "saved"))
     out = restored.encode(tf.constant(X_TEST[:3]))
     q = model.encode(X_TEST[:3])

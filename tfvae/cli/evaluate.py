@@ -82,7 +82,7 @@ def run(args):
         json.dump(results, f, indent=2)
     written = ["evaluation.json", *_figures(model, data.test, None if saved_model else args.run_dir, out)]
     progress.add(1)
-    report.print_results(results, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
+    report.print_results(results, model)
     print(f"written to {out}: {', '.join(written)}")
     return results
 

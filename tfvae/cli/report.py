@@ -37,7 +37,7 @@ def evaluate(model, train, test, seed=0):
     x = target["x"]
     report = {
         prefix + "elbo": float(np.mean(model.elbo(x, seed=seed))),
-        prefix + f"iwae{IWAE_SAMPLES}": float(np.mean(model.log_likelihood(x[:IWAE_EXAMPLES], IWAE_SAMPLES, seed=seed))),
+        prefix + f"iwae{IWAE_SAMPLES}": float(np.mean(model.log_likelihood(x[:IWAE_EXAMPLES], IWAE_SAMPLES, seed=seed, verbose=0))),
     }
     if not metrics.has_classes(target.get("label")):
         print(LABEL_FREE_NOTE)
@@ -56,10 +56,14 @@ def evaluate(model, train, test, seed=0):
     return report
 
 
-def print_results(report, salient_dim=None, background_dim=None):
-    """Prints an `evaluate` report as JSON, then its `collapse_warnings` to stderr."""
+def print_results(report, model):
+    """Prints an `evaluate` report of `model` as JSON, then its `collapse_warnings` to stderr."""
+    from tfvae.layers import LowRankNormal
+
     print(json.dumps(report, indent=2))
-    for line in collapse_warnings(report, salient_dim, background_dim):
+    low_rank = isinstance(getattr(model, "likelihood", None), LowRankNormal)
+    for line in collapse_warnings(report, getattr(model, "salient_dim", None), getattr(model, "background_dim", None),
+                                  low_rank):
         print(f"warning: {line}", file=sys.stderr)
 
 
@@ -67,7 +71,7 @@ def print_results(report, salient_dim=None, background_dim=None):
 LEAKAGE_SILHOUETTE = 0.05
 
 
-def collapse_warnings(report, salient_dim=None, background_dim=None):
+def collapse_warnings(report, salient_dim=None, background_dim=None, low_rank=False):
     """Lines warning of an unused salient or background space in a cVAE's `evaluate` report.
 
     Four signs: no salient dimension whose posterior mean varies over the test
@@ -85,6 +89,8 @@ def collapse_warnings(report, salient_dim=None, background_dim=None):
             partial-collapse check.
         background_dim: int or None. The model's background dimension; None skips
             the background check.
+        low_rank: bool. The model's likelihood is a `LowRankNormal` (its noise
+            covariance is then named as a cause of a background collapse).
 
     Returns:
         List of str, empty when nothing is wrong.
@@ -107,9 +113,9 @@ def collapse_warnings(report, salient_dim=None, background_dim=None):
     background_active = report.get("test_background_active_units")
     if background_active is not None and background_dim is not None and background_active < background_dim:
         lines.append(f"only {background_active} of {background_dim} background dimensions are in use on the test "
-                     "targets: the background latents have partly collapsed. With a LowRankNormal likelihood (the "
-                     "default) its noise covariance may hold the background instead: start it later or lower its "
-                     "rank (its start and rank in the model config).")
+                     "targets: the background latents have partly collapsed." + (
+                         " The LowRankNormal likelihood's noise covariance may hold the background instead: start "
+                         "it later or lower its rank (its start and rank in the model config)." if low_rank else ""))
     return lines
 
 

@@ -324,6 +324,6 @@ def _train(args, out):
     run_folder.write_json(metrics, os.path.join(out, "metrics.json"))
     report.save_outputs(model, data.test, out)
     shutil.rmtree(os.path.join(out, BACKUP), ignore_errors=True)  # the run is complete: its checkpoints go
-    report.print_results(metrics, getattr(model, "salient_dim", None), getattr(model, "background_dim", None))
+    report.print_results(metrics, model)
     print(f"run written to {out}")
     return metrics

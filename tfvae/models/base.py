@@ -158,23 +158,28 @@ class LatentVariableModel(keras.Model):
                 x = tf.identity(x)
         return x
 
-    def _per_batch(self, x, batch_size, fn, seed):
+    def _per_batch(self, x, batch_size, fn, seed, verbose=0):
         """Applies `fn(x_batch, seed_b)` to checked batches and concatenates.
 
         `x` is an array `(N, *input_shape)` (split into `batch_size` chunks) or a
         batched `tf.data.Dataset` yielding `x`, `(x, y)` or a dict with key
         `input_key` (streamed, so data larger than memory works). `fn` may return a
-        tensor or a dict of tensors.
+        tensor or a dict of tensors. With `verbose`, a progress bar counts the
+        examples done when there is more than one batch.
         """
         if isinstance(x, tf.data.Dataset):
-            batches = (unpack_x(batch, self.input_key) for batch in x)
+            batches, total = (unpack_x(batch, self.input_key) for batch in x), None
         else:
             x = checks.as_float(x, tf.float32)
-            batches = (x[start : start + batch_size] for start in range(0, int(x.shape[0]), batch_size))
+            total = int(x.shape[0])
+            batches = (x[start : start + batch_size] for start in range(0, total, batch_size))
+        progress = keras.utils.Progbar(total, unit_name="example") if verbose and total != 0 else None
         outputs = []
         for i, batch in enumerate(batches):
             batch_seed = None if seed is None else int(seed) + 7919 * i
             outputs.append(fn(self._prepare(batch, self.data_shape, self.likelihood), batch_seed))
+            if progress is not None and (i > 0 or total is None or total > batch_size):
+                progress.add(int(tf.shape(batch)[0]))
         if not outputs:
             raise ValueError("got no examples to evaluate.")
         return tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *outputs)
@@ -195,11 +200,12 @@ class LatentVariableModel(keras.Model):
         """Dict signature name -> `(function, input_signature)`; subclasses implement."""
         raise NotImplementedError
 
-    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=False, **kwargs):
         """Writes a TensorFlow SavedModel with the model's signatures (see each
         model's `_export_endpoints`; `serve` is the reconstruction). It works on a
         freshly loaded model too: the signatures state their input shapes. Other
-        formats go to `keras.Model.export`."""
+        formats go to `keras.Model.export`. Quiet unless `verbose` (Keras would
+        print every endpoint's signature)."""
         if format != "tf_saved_model":
             return super().export(filepath, format=format, verbose=verbose, **kwargs)
         archive = keras.export.ExportArchive()
@@ -296,13 +302,21 @@ class LatentVariableModel(keras.Model):
 
     def _check_data_shapes(self, data):
         """Raises `ValueError` for arrays or a dataset whose examples have a known
-        shape other than the model's. A step traced for relaxed shapes checks in the
+        shape other than the model's, and for target and background arrays of
+        different lengths (Keras would fail on them with an unrelated error). A step traced for relaxed shapes checks in the
         graph too, but there a wrong shape may fail a layer before the check runs."""
         spec = data.element_spec if isinstance(data, tf.data.Dataset) else data
         if self.input_key == "x":
             items = {"x": unpack_x(spec)}
         else:
             items = dict(zip(("target", "background"), unpack_pair(spec)))
+            lengths = {name: len(item) for name, item in items.items() if hasattr(item, "__len__")}
+            if not isinstance(data, tf.data.Dataset) and len(set(lengths.values())) > 1:
+                raise ValueError(
+                    f"fit got {lengths['target']} targets and {lengths['background']} backgrounds: arrays given as "
+                    "{'target': ..., 'background': ...} are batched together and must have the same length. Pair "
+                    "sets of different sizes with pipelines.contrastive_pairs(target, background), which draws a "
+                    "background for every target.")
         for name, item in items.items():
             if hasattr(item, "shape"):
                 checks.check_static_shape(tf.TensorSpec(tf.TensorShape(item.shape)), self.data_shape, name)

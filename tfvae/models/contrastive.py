@@ -229,16 +229,17 @@ class ContrastiveVAE(LatentVariableModel):
         target_elbo = lambda xb, s: self._target_terms(xb, self.noise_seed(s), False, num_samples)[0]["target_elbo"]
         return self._per_batch(x, batch_size, target_elbo, seed)
 
-    def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64):
+    def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64, verbose=1):
         """Per-example IWAE estimate of log p(x) with both latents, `(N,)`: a lower
-        bound that rises with `num_samples` toward log p(x) (Burda et al. 2016)."""
+        bound that rises with `num_samples` toward log p(x) (Burda et al. 2016).
+        Arguments as `VAE.log_likelihood`."""
 
         def bound(xb, s):
             q = tfd.Blockwise(list(self._posteriors(xb)))  # q(s|x) q(z|x) over [s, z]
             prior = tfd.Blockwise([self.salient_prior, self.background_prior])
             return elbo_lib.iwae_bound(xb, q, prior, self._decode_joint(False), num_samples, self.noise_seed(s))
 
-        return self._per_batch(x, batch_size, bound, seed)
+        return self._per_batch(x, batch_size, bound, seed, verbose)
 
     def sample(self, n, seed=None, mean=True):
         """Draws `n` target-like examples: s ~ p(s), z ~ p(z), then the likelihood's

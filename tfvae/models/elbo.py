@@ -116,14 +116,31 @@ def elbo_terms(x, posterior, prior, decode, num_samples, seed, analytic_kl=True)
     return {"reconstruction": reconstruction, "kl": kl, "elbo": reconstruction - kl}
 
 
-def iwae_bound(x, posterior, prior, decode, num_samples, seed):
+def iwae_bound(x, posterior, prior, decode, num_samples, seed, max_decodes=1024):
     """Importance-weighted bound log (1/K) sum_k p(x, z_k) / q(z_k|x) (Burda et al. 2016).
 
-    Equals the ELBO for K = 1, rises with K and tends to log p(x).
+    Equals the ELBO for K = 1, rises with K and tends to log p(x). The K samples are
+    decoded in passes of at most `max_decodes` latents (K * B of them at once would
+    hold K copies of every activation), each pass with its own stateless seed
+    folded from `seed`; only the `(K, B)` log-weights are kept.
+
+    Args:
+        x: tensor `(B, *event_shape)`.
+        posterior: q(z|x), batch `(B,)`, event `(k,)`.
+        prior: p(z), event `(k,)`.
+        decode: callable, latents `(N, k)` -> likelihood with batch `(N,)`.
+        num_samples: int. Importance samples K per example.
+        seed: stateless seed `(2,)`.
+        max_decodes: int. Latents decoded per pass (at least one sample per pass).
 
     Returns:
         Tensor `(B,)`.
     """
-    z = sample_posterior(posterior, num_samples, seed)  # (K, B, k)
-    log_w = log_likelihood_samples(x, z, decode) + prior.log_prob(z) - posterior.log_prob(z)  # (K, B)
-    return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(tf.cast(tf.shape(z)[0], log_w.dtype))
+    per_pass = max(1, int(max_decodes) // max(1, int(x.shape[0] or 1)))
+    log_w = []
+    for i, start in enumerate(range(0, num_samples, per_pass)):
+        pass_seed = seed if i == 0 else tf.random.experimental.stateless_fold_in(tf.cast(seed, tf.int32), i)
+        z = sample_posterior(posterior, min(per_pass, num_samples - start), pass_seed)  # (K_i, B, k)
+        log_w.append(log_likelihood_samples(x, z, decode) + prior.log_prob(z) - posterior.log_prob(z))  # (K_i, B)
+    log_w = tf.concat(log_w, axis=0)
+    return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(tf.cast(num_samples, log_w.dtype))

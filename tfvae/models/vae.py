@@ -120,17 +120,26 @@ class VAE(LatentVariableModel):
         """
         return self._per_batch(x, batch_size, lambda xb, s: self._elbo_terms(xb, num_samples=num_samples, seed=s)["elbo"], seed)
 
-    def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64):
+    def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64, verbose=1):
         """Per-example importance-weighted estimate of log p(x) (IWAE bound), `(N,)`.
 
-        A lower bound that rises with `num_samples` toward log p(x).
+        A lower bound that rises with `num_samples` toward log p(x). Each batch's
+        samples are decoded a slice at a time (`elbo.iwae_bound`), so memory does not
+        grow with `num_samples`.
+
+        Args:
+            x: array `(N, *input_shape)` or a batched `tf.data.Dataset`.
+            num_samples: int. Importance samples K per example.
+            seed: int or None. A fixed seed gives a fixed estimate.
+            batch_size: int. Examples per forward pass.
+            verbose: 0 or 1. A progress bar over the examples (more than one batch).
         """
 
         def bound(xb, s):
             posterior = self.posterior(self.encoder(xb))
             return elbo_lib.iwae_bound(xb, posterior, self.prior, self.decode, num_samples, self.noise_seed(s))
 
-        return self._per_batch(x, batch_size, bound, seed)
+        return self._per_batch(x, batch_size, bound, seed, verbose)
 
     def reconstruct(self, x, batch_size=256):
         """Likelihood mean at the posterior mean, shaped like `x`."""
