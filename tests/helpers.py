@@ -84,3 +84,22 @@ def tiny_model_config(folder, **arguments):
     with open(path, "w") as f:
         yaml.safe_dump(config, f)
     return ["--model-config", path]
+
+
+def read_summaries(run_dir):
+    """Returns tag -> (plugin name, {step: value}) for the TensorBoard event files of
+    a run folder (e.g. `logs/train`)."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing import event_accumulator
+
+    accumulator = event_accumulator.EventAccumulator(
+        str(run_dir), size_guidance={kind: 0 for kind in event_accumulator.DEFAULT_SIZE_GUIDANCE}
+    )
+    accumulator.Reload()
+    return {
+        tag: (
+            accumulator.SummaryMetadata(tag).plugin_data.plugin_name,
+            {event.step: tf.make_ndarray(event.tensor_proto) for event in accumulator.Tensors(tag)},
+        )
+        for tag in accumulator.Tags()["tensors"]
+    }

@@ -46,7 +46,7 @@ def choose_strategy(name="auto"):
 
 def fit_distributed(
     model, dataset_fn, *, epochs, steps_per_epoch, strategy=None, verbose=True, checkpoint_dir=None, checkpoint_every=None,
-    keep_checkpoints=False,
+    keep_checkpoints=False, callbacks=None,
 ):
     """Trains `model` with its own `train_step` under `strategy` (multi-worker safe).
 
@@ -80,6 +80,12 @@ def fit_distributed(
         checkpoint_every: int or None. Also save every this many steps (None:
             at epoch ends only).
         keep_checkpoints: bool. Leave the chief's checkpoint folder in place.
+        callbacks: list of `keras.callbacks.Callback` run on the chief only (each
+            worker would write the same summaries): `on_train_begin`,
+            `on_epoch_begin`, `on_epoch_end` with the epoch's training logs, and
+            `on_train_end`, e.g. `tfvae.callbacks.standard_callbacks` for the
+            TensorBoard logs that `fit` writes (training scalars only: this loop
+            has no validation data).
 
     Returns:
         Dict metric name -> list of per-epoch values, like `History.history` (after
@@ -111,11 +117,16 @@ def fit_distributed(
         logs = strategy.run(model.train_step, args=(next(iterator),))
         return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
 
+    import keras
+
+    hooks = keras.callbacks.CallbackList(list(callbacks or []) if chief else [], model=model)
+    hooks.on_train_begin()
     history = {}
     step, total = done, epochs * steps_per_epoch
     while step < total:
         if step % steps_per_epoch == 0 or step == done:
             model.epoch.assign(step // steps_per_epoch)  # for schedules in epochs, as fit sets it
+            hooks.on_epoch_begin(step // steps_per_epoch)
         if step % steps_per_epoch == 0:
             for metric in model.metrics:
                 metric.reset_state()
@@ -133,8 +144,10 @@ def fit_distributed(
         logs = {name: float(value) for name, value in logs.items()}
         for name, value in logs.items():
             history.setdefault(name, []).append(value)
+        hooks.on_epoch_end(step // steps_per_epoch - 1, logs)
         if verbose and chief:
             print(f"epoch {step // steps_per_epoch}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items())))
+    hooks.on_train_end({name: values[-1] for name, values in history.items()})
     if manager is not None and not (keep_checkpoints and chief):
         # the chief's checkpoints, or a worker's scratch folder (made even if never saved)
         shutil.rmtree(manager.directory, ignore_errors=True)

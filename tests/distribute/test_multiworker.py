@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import tiny_model_config
+from helpers import read_summaries, tiny_model_config
 
 GLOBAL_BATCH, STEPS, EPOCHS = 16, 4, 2
 
@@ -140,6 +140,13 @@ def test_cli_trains_across_two_workers_and_the_chief_writes_the_run(tmp_path):
     assert first["target_kl_salient"] != second["target_kl_salient"]
     history = (out / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch,") and len(history) == 3
+    # The chief writes the TensorBoard logs a single-process run writes (but validation).
+    scalars = read_summaries(out / "logs" / "train")
+    assert set(scalars["epoch_loss"][1]) == {0, 1}
+    np.testing.assert_allclose(scalars["epoch_target_kl_salient"][1][1], second["target_kl_salient"], rtol=1e-5)
+    assert {"kl_weight"} <= set(read_summaries(out / "logs" / "schedule"))
+    assert {"posterior_mean/salient", "active_units/background"} <= set(read_summaries(out / "logs" / "latents"))
+    assert not (out / "logs" / "validation").exists()
 
 
 def report_history(out):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from google.protobuf import text_format
-from tensorboard.backend.event_processing import event_accumulator
+from helpers import read_summaries as _read
 from tensorboard.plugins import projector
 
 import pipelines
@@ -15,21 +15,6 @@ from tfvae.schedules import Ramp
 
 X, Y = pipelines.digits_8x8("train")
 SMALL = {"hidden_units": (16,)}
-
-
-def _read(run_dir):
-    """Returns tag -> (plugin name, {step: value}) for the event files of a run folder."""
-    accumulator = event_accumulator.EventAccumulator(
-        str(run_dir), size_guidance={kind: 0 for kind in event_accumulator.DEFAULT_SIZE_GUIDANCE}
-    )
-    accumulator.Reload()
-    return {
-        tag: (
-            accumulator.SummaryMetadata(tag).plugin_data.plugin_name,
-            {event.step: tf.make_ndarray(event.tensor_proto) for event in accumulator.Tensors(tag)},
-        )
-        for tag in accumulator.Tags()["tensors"]
-    }
 
 
 def _tags(run, plugin):

@@ -141,16 +141,20 @@ def _datasets(args, data):
     return train, pipelines.batch_pipeline(held, args.batch_size, shuffle=False, scale=False)
 
 
-def _callbacks(args, model, data, out):
-    """TensorBoard summaries of validation targets, epoch checkpoints and the CSV history."""
-    import keras
-
+def _summaries(args, model, data, out):
+    """The TensorBoard callbacks: scalars, and images and latents of validation targets."""
     from tfvae import callbacks
 
     examples = data.validation.target["x"][:SUMMARY_EXAMPLES]
     labels = data.validation.target["label"][:SUMMARY_EXAMPLES] if data.labelled() else None
-    chosen = callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
-    return chosen + [
+    return callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
+
+
+def _callbacks(args, model, data, out):
+    """`_summaries`, epoch checkpoints and the CSV history."""
+    import keras
+
+    return _summaries(args, model, data, out) + [
         # Epoch checkpoints with the optimizer state; the previous one is kept
         # while the next is written, so a crash mid-write loses nothing. They stay
         # until the model is saved (`run` removes them).
@@ -188,7 +192,8 @@ def _fit_multiworker(args, model, data, strategy, out):
 
     history = fit_distributed(model, dataset_fn, epochs=args.epochs,
                               steps_per_epoch=max(1, epoch_size(args, data) // args.batch_size), strategy=strategy,
-                              checkpoint_dir=os.path.join(out, BACKUP), keep_checkpoints=True)
+                              checkpoint_dir=os.path.join(out, BACKUP), keep_checkpoints=True,
+                              callbacks=_summaries(args, model, data, out) if is_chief(strategy) else None)
     if is_chief(strategy):
         run_folder.append_history(history, args.epochs, os.path.join(out, run_folder.HISTORY_FILE))
 
