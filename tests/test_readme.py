@@ -36,3 +36,18 @@ def test_readme_model_config_example_builds(tmp_path):
 
     model = tfvae.ContrastiveVAE((28, 28, 1), 2, 16, **arguments)
     assert [r.term for r in model.regularizers] == ["tc"]
+
+
+def test_readme_command_lines_name_real_commands_and_flags():
+    import shlex
+
+    from tfvae.cli.main import build_parser
+
+    text = (ROOT / "README.md").read_text()
+    blocks = "\n".join(re.findall(r"```(?:text|bash)\n(.*?)```", text, re.S))
+    lines = [line.split("#")[0].split("&&")[-1].strip() for line in blocks.splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines if re.match(r"(\.venv/bin/)?tfvae( |$)", line)]
+    assert len(commands) >= 12 and ["train", "--target", "photos/", "--background", "backgrounds/", "--out",
+                                    "runs/photos"] in commands
+    for argv in commands:
+        build_parser().parse_args(argv or [])  # an unknown command or flag exits
