@@ -48,7 +48,11 @@ def test_train_vae_writes_a_run_folder(tmp_path, capsys):
     untrained = -64 * 0.693  # every pixel at p = 0.5
     assert main(args + ["--epoch-size", "6400", "--out", str(out)]) == 0
     # 1,437 training digits, less the 10% validation split: said, not silent.
-    assert "an epoch is 6,400 examples: 4.9 passes over the 1,294 training examples" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "an epoch is 6,400 examples: 4.9 passes over the 1,294 training examples" in said
+    stages = ["loading the data", "building the model", "saving the model", "evaluating on the test split (359 "]
+    positions = [said.find(f"tfvae train: {stage}") for stage in stages]
+    assert -1 not in positions and positions == sorted(positions)  # each stage said, in order
     metrics = json.loads((out / "metrics.json").read_text())
     assert untrained * 0.7 < metrics["test_elbo"] < 0  # trained well beyond p = 0.5
     assert metrics["test_iwae10"] > metrics["test_elbo"]  # the importance-weighted bound is the tighter one

@@ -51,3 +51,4 @@ def test_readme_command_lines_name_real_commands_and_flags():
                                     "runs/photos"] in commands
     for argv in commands:
         build_parser().parse_args(argv or [])  # an unknown command or flag exits
+    assert "`.venv/bin/tensorboard --logdir runs`" in text  # works without activating the venv

@@ -27,3 +27,16 @@ def test_tfds_load_builds_offline(tmp_path):
 def test_full_config_needs_prepared_mnist(tmp_path):
     with pytest.raises(pipelines.DatasetNotPreparedError, match=str(tmp_path)):
         tfds.load("mnist_on_grass/full", split="test", data_dir=str(tmp_path))
+
+
+def test_mnist_falls_back_to_the_shipped_subset_without_a_word_when_tfds_has_no_copy(tmp_path, capfd, caplog):
+    (tmp_path / "mnist" / "3.0.1").mkdir(parents=True)  # a folder tfds would warn about: no dataset_info.json
+    assert not pipelines.tfds_source.looks_prepared("mnist", str(tmp_path))
+    from pipelines.mnist_on_grass import mnist_digits
+
+    x, y = mnist_digits("test", data_dir=str(tmp_path))
+    np.testing.assert_array_equal(y, pipelines.mnist_subset("test")[1])
+    printed = capfd.readouterr()
+    assert "dataset_info" not in printed.out + printed.err + caplog.text
+    (tmp_path / "mnist" / "3.0.1" / "dataset_info.json").write_text("{}")
+    assert pipelines.tfds_source.looks_prepared("mnist:3.0.1", str(tmp_path))
