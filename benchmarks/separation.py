@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import suite_report  # noqa: E402
 import suite_settings  # noqa: E402
 
-PRESET_ROWS = ("recommended", "abid_zou_2019", "mm_cvae", "contrastive_vi")
+PRESET_ROWS = ("recommended", "abid_zou_2019", "mm_cvae", "contrastive_vi", "layered")
 ROWS = ("recommended", "cpca", *PRESET_ROWS[1:], "vae")
 BATCH = 64
 STEPS_PER_EPOCH = 100

@@ -9,6 +9,7 @@ ROW_NAMES = {
     "abid_zou_2019": "preset `abid_zou_2019` (TC)",
     "mm_cvae": "preset `mm_cvae` (MMD)",
     "contrastive_vi": "preset `contrastive_vi` (Wasserstein)",
+    "layered": "preset `layered` (layered decoder)",
     "vae": "VAE, latent s + z",
     "cpca": "contrastive PCA, alpha picked on training labels",
 }
@@ -19,6 +20,10 @@ TABLES = (
     ("Background-latent silhouette by class (leakage: lower is better)", "background_silhouette", "min", ""),
     ("Decoded background MSE against the true background", "background_mse", "min",
      "`separate(x)[\"background\"]` against the crop under each test target; lower is better."),
+    ("Mask IoU against the digit (layered decoder)", "mask_iou", "max",
+     "`separate(x)[\"mask\"] > 0.5` against the digit's pixels above 0.5, mean IoU over test targets."),
+    ("Foreground MSE against the true foreground layer (layered decoder)", "foreground_mse", "min",
+     "`separate(x)[\"foreground\"]` against `x - background`, what the digit changed in each test target."),
 )
 DIAGNOSTICS = (
     ("tc_accuracy", "post-hoc discriminator accuracy, joint vs permuted [s, z] (0.5: independent)"),
@@ -72,6 +77,10 @@ def score(model, data, size, seed):
     out["background_salient_w2"] = float(np.mean(tfvae.regularizers.squared_w2_to_origin(q_s_b)))
     out["latent_mmd"] = float(tfvae.regularizers.mmd(q_z_b.mean(), background_means))
     out["tc_accuracy"] = _dependence_accuracy(model.salient_embedding(x), background_means, seed)
+    parts = model.separate(x)
+    if "mask" in parts and "digit" in target:
+        out["mask_iou"] = metrics.mask_iou(parts["mask"], target["digit"])
+        out["foreground_mse"] = metrics.mse(parts["foreground"], target["foreground"])
     return out
 
 

@@ -137,6 +137,17 @@ def test_the_default_command_builds_the_default_model():
     assert without_names(built.get_config()) == without_names(ContrastiveVAE((28, 28, 1), 2, 16, seed=0).get_config())
 
 
+def test_the_layered_preset_is_chosen_on_the_command_line():
+    from tfvae.cli import train
+    from tfvae.networks import LayeredDecoder
+
+    built = train.build_model(_train_parser().parse_args(["--preset", "layered"]), (28, 28, 1))
+    assert built.decoder_kind == "layered" and isinstance(built.decoder, LayeredDecoder)
+    assert [r.term for r in built.regularizers] == ["invariance", "background_mask"]
+    with pytest.raises(SystemExit, match=r"decoder='layered' needs images"):
+        train.build_model(_train_parser().parse_args(["--preset", "layered"]), (30,))
+
+
 def test_contrastive_model_needs_a_background_set(tmp_path):
     with pytest.raises(SystemExit, match="needs a dataset with a background set"):
         main(["train", "--dataset", "digits_8x8", "--out", str(tmp_path)])

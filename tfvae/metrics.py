@@ -102,6 +102,28 @@ def mse(estimate, truth):
     return _finite(np.mean((estimate - truth) ** 2), "mse")
 
 
+def mask_iou(mask, truth, threshold=0.5):
+    """Mean over examples of the intersection over union of two masks thresholded at
+    `threshold` (e.g. a layered decoder's `separate(x)["mask"]` against a
+    foreground's alpha); examples where both masks are empty count as 1.
+
+    Args:
+        mask: array `(N, ...)` of values in [0, 1].
+        truth: array of the same shape.
+        threshold: float. A pixel is in a mask when its value exceeds it.
+
+    Returns:
+        Float in [0, 1].
+    """
+    mask, truth = _numbers(mask, "mask_iou: mask"), _numbers(truth, "mask_iou: truth")
+    if mask.shape != truth.shape or mask.ndim < 2:
+        raise ValueError(f"mask_iou: needs two (N, ...) masks of one shape, got {mask.shape} and {truth.shape}.")
+    a, b = (m.reshape(len(m), -1) > threshold for m in (mask, truth))
+    union = np.sum(a | b, axis=1)
+    iou = np.where(union > 0, np.sum(a & b, axis=1) / np.maximum(union, 1), 1.0)
+    return _finite(np.mean(iou), "mask_iou")
+
+
 def correlation(estimate, truth):
     """Pearson correlation of all pixels of `estimate` with `truth` (same shape)."""
     estimate, truth = _numbers(estimate, "correlation: estimate"), _numbers(truth, "correlation: truth")

@@ -41,6 +41,11 @@ CASES = {
                  lambda: tfvae.ContrastiveVAE((30,), 2, 3, likelihood=tfvae.layers.LowRankNormal((30,), 2, start=3),
                                               beta=tfvae.schedules.Ramp(1.0, start=1, unit="epoch"),
                                               network_kwargs={"hidden_units": (16,)}, seed=0)),
+    # the layered decoder with its mask penalty, on images
+    "layered": (lambda: tf.data.Dataset.from_tensor_slices({"target": x[:96], "background": 0.5 * x[96:192]}).batch(16),
+                lambda: tfvae.ContrastiveVAE((8, 8, 1), 2, 3, decoder="layered", architecture="mlp",
+                                             regularizers=[R.BackgroundSwapInvariance(1.0), R.BackgroundMask(1.0)],
+                                             **cvae)),
 }
 
 def train(strategy, make_data, build):
@@ -81,7 +86,7 @@ def replica_results(mirrored_output):
     return {kind: (float(diff), float(moved)) for kind, diff, moved in mirrored_output["RESULT"]}
 
 
-@pytest.mark.parametrize("kind", ["vae", "cvae", "defaults"])
+@pytest.mark.parametrize("kind", ["vae", "cvae", "defaults", "layered"])
 def test_two_replicas_match_one_device(replica_results, kind):
     diff, moved = replica_results[kind]
     assert moved > 1e-2  # training really changed the weights

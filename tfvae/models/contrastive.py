@@ -8,14 +8,12 @@ import tensorflow_probability as tfp
 from tfvae.layers.likelihoods import get_likelihood
 from tfvae.layers.posteriors import get_posterior
 from tfvae.models import elbo as elbo_lib
-from tfvae.models import legacy, presets, separation
+from tfvae.models import decoders, legacy, presets, separation
 from tfvae.models.base import LatentVariableModel
 from tfvae.models.batches import unpack_pair, unpack_x
 from tfvae.models.forward import ForwardPass
-from tfvae.networks.additive import AdditiveDecoder
 
 tfd = tfp.distributions
-DECODERS = ("additive", "joint")
 GROUP_TERMS = ("target_elbo", "target_reconstruction", "target_kl_salient", "target_kl_background",
                "background_elbo", "background_reconstruction", "background_kl")
 
@@ -47,8 +45,10 @@ class ContrastiveVAE(LatentVariableModel):
         posterior: str. `"diag"` or `"full"`, for both q(s|x) and q(z|x).
         decoder: `"additive"` (likelihood parameters f_s(s) + f_z(z):
             `tfvae.networks.AdditiveDecoder`, a foreground laid on a background),
-            `"joint"` (one network on [s, z], as Abid & Zou), or a Keras network
-            mapping `(B, salient_dim + background_dim)` to the parameters.
+            `"joint"` (one network on [s, z], as Abid & Zou), `"layered"` (images:
+            a background from z, a foreground and its mask from [s, z],
+            `tfvae.networks.LayeredDecoder`), or a Keras network mapping
+            `(B, salient_dim + background_dim)` to the parameters.
         salient_encoder: optional Keras network `(B, *input_shape)` ->
             `(B, posterior params)` for q(s|x).
         background_encoder: optional Keras network, the same for q(z|x).
@@ -84,7 +84,8 @@ class ContrastiveVAE(LatentVariableModel):
         self.salient_encoder = self._encoder(salient_encoder, self.salient_posterior.params_size(), "salient_encoder")
         self.background_encoder = self._encoder(background_encoder, self.background_posterior.params_size(),
                                                 "background_encoder")
-        self.decoder = self._build_decoder(decoder)
+        self.decoder_kind = decoder if isinstance(decoder, str) else None
+        self.decoder = decoders.contrastive_decoder(self, decoder)
         self.regularizers = presets.default_regularizers() if regularizers is None else list(regularizers)
         terms = [r.term for r in self.regularizers]
         if len(set(terms)) < len(terms):
@@ -104,20 +105,6 @@ class ContrastiveVAE(LatentVariableModel):
         """The model of a named preset (`tfvae.models.presets.PRESETS`), with any
         constructor argument overridden, e.g. `from_preset("mm_cvae", (28, 28, 1), 2, 16)`."""
         return cls(input_shape, salient_dim, background_dim, **{**presets.preset_kwargs(preset), **overrides})
-
-    def _build_decoder(self, decoder):
-        """p(x | s, z)'s network on `[s, z]`: a given network, joint, or additive."""
-        latent_dim = self.salient_dim + self.background_dim
-        self.decoder_kind = decoder if isinstance(decoder, str) else None
-        if not isinstance(decoder, str):
-            return self._decoder(decoder, latent_dim)
-        if decoder not in DECODERS:
-            raise ValueError(f"decoder must be one of {DECODERS} or a Keras network, got {decoder!r}.")
-        if decoder == "joint":
-            return self._decoder(None, latent_dim)
-        salient = self._decoder(None, self.salient_dim, "salient_decoder")
-        background = self._decoder(None, self.background_dim, "background_decoder")
-        return self._decoder(AdditiveDecoder(self.salient_dim, salient, background, name="decoder"), latent_dim)
 
     # -------------------------------------------------------------- the model
     def encode(self, x, training=False):
@@ -216,7 +203,8 @@ class ContrastiveVAE(LatentVariableModel):
     def separate(self, x, batch_size=256):
         """Splits target examples into layers shaped like `x`: a dict of numpy arrays
         `"reconstruction"`, `"background"`, `"foreground"` and `"background_layer"`,
-        with `foreground + background_layer == x` (`separation.image_layers`)."""
+        with `foreground + background_layer == x`, and `"mask"` `(N, H, W, 1)` with
+        `decoder="layered"` (`separation.image_layers`)."""
         split = lambda xb, _: self._separate_batch(xb)
         return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
 

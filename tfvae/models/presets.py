@@ -61,6 +61,15 @@ PRESETS = {
         "contrastiveVI, Nature Methods",
         {"decoder": "joint", "likelihood": "normal_global", "regularizers": (("Wasserstein", {"weight": 10.0}),)},
     ),
+    "layered": Preset(
+        "the recommended recipe with a layered decoder for images: a background from z alone, a foreground and its "
+        "alpha mask from [s, z], composited m * f + (1 - m) * b, and background examples' masks penalized (weight 1 "
+        "per pixel); separate() also returns the mask",
+        "tfvae; layered (alpha-composited) image models after Wang & Adelson 1994, Representing moving images with "
+        "layers",
+        {"decoder": "layered",
+         "regularizers": (("BackgroundSwapInvariance", {"weight": RECOMMENDED_WEIGHT}), ("BackgroundMask", {"weight": 1.0}))},
+    ),
 }
 
 

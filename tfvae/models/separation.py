@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from tfvae.layers.likelihoods import LowRankNormal
+from tfvae.networks.layered import LayeredDecoder
 
 
 def image_layers(model, x):
@@ -15,7 +16,10 @@ def image_layers(model, x):
     Returns:
         Dict of tensors shaped like `x`: `"reconstruction"` (mean of p(x|s, z) at
         the posterior means), `"background"` (mean of p(x|0, z)), `"foreground"`
-        (their difference) and `"background_layer"` (x - foreground). A
+        (their difference) and `"background_layer"` (x - foreground). With a
+        `LayeredDecoder`, `"background"` is the mean of its background layer b(z),
+        `"foreground"` the masked foreground m * mean(f), and `"mask"` m
+        `(B, H, W, 1)` is added. A
         `LowRankNormal` likelihood's `noise_mean` of the residual x -
         reconstruction is added to the reconstruction and the background: its
         factor holds background texture, learned from background examples only.
@@ -23,10 +27,18 @@ def image_layers(model, x):
     q_s, q_z = model._posteriors(x)
     s, z = q_s.mean(), q_z.mean()
     reconstruction = model.decode(s, z).mean()
-    background = model.decode(tf.zeros_like(s), z).mean()
-    foreground = reconstruction - background
+    mask = None
+    if isinstance(model.decoder, LayeredDecoder):
+        layers = model.decoder.layers(tf.concat([s, z], -1))
+        as_mean = lambda params: model._likelihood(tf.reshape(params, (tf.shape(params)[0], -1))).mean()
+        background, mask = as_mean(layers["background"]), tf.reshape(layers["mask"], (-1, *x.shape[1:-1], 1))
+        foreground = mask * as_mean(layers["foreground"])
+    else:
+        background = model.decode(tf.zeros_like(s), z).mean()
+        foreground = reconstruction - background
     if isinstance(model.likelihood, LowRankNormal):
         texture = model.likelihood.noise_mean(tf.cast(x, reconstruction.dtype) - reconstruction)
         reconstruction, background = reconstruction + texture, background + texture
-    return {"reconstruction": reconstruction, "background": background, "foreground": foreground,
-            "background_layer": tf.cast(x, foreground.dtype) - foreground}
+    parts = {"reconstruction": reconstruction, "background": background, "foreground": foreground,
+             "background_layer": tf.cast(x, foreground.dtype) - foreground}
+    return parts if mask is None else {**parts, "mask": mask}

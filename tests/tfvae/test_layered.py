@@ -1,0 +1,91 @@
+"""The layered decoder: x_hat = m * f + (1 - m) * b, a mask in [0, 1] that background
+examples drive to 0, and what `separate` returns with it."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from helpers import assert_model_config_round_trip, toy_contrastive_data
+
+from tfvae import ContrastiveVAE, metrics, regularizers
+from tfvae.networks import LayeredDecoder, mlp_decoder
+
+TARGET, BACKGROUND, _ = toy_contrastive_data(128)
+SMALL = dict(architecture="mlp", network_kwargs={"hidden_units": (32,)}, seed=0)
+
+
+def layered(**kwargs):
+    mask = regularizers.BackgroundMask(kwargs.pop("mask_weight", 1.0))
+    return ContrastiveVAE((8, 8, 1), 2, 3, decoder="layered", likelihood="normal_global",
+                          regularizers=[mask], **{**SMALL, **kwargs})
+
+
+def test_the_composite_is_m_f_plus_one_minus_m_b_with_a_mask_in_the_unit_interval():
+    # 3 pixels of 2 parameters each: background 6 outputs from z (2), foreground 3 x 3 from [s, z] (1 + 2).
+    decoder = LayeredDecoder(1, mlp_decoder(2, (6,), 1, hidden_units=(4,)), mlp_decoder(3, (9,), 1, hidden_units=(4,)), 2)
+    latents = tf.random.stateless_normal((5, 3), seed=(1, 2)) * 3.0
+    layers = decoder.layers(latents)
+    b = tf.reshape(decoder.background(latents[:, 1:]), (5, 3, 2))
+    out = tf.reshape(decoder.foreground(latents), (5, 3, 3))
+    m = tf.sigmoid(out[..., 2:])
+    np.testing.assert_allclose(layers["mask"], m, rtol=1e-6)
+    np.testing.assert_allclose(layers["params"], m * out[..., :2] + (1 - m) * b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(decoder(latents), tf.reshape(layers["params"], (5, 6)), rtol=1e-6)
+    np.testing.assert_allclose(decoder.mask(latents), m[..., 0], rtol=1e-6)
+    assert 0.0 <= float(tf.reduce_min(m)) and float(tf.reduce_max(m)) <= 1.0
+
+
+def test_separate_returns_the_mask_and_the_masked_foreground():
+    model = layered()
+    parts = model.separate(TARGET[:6])
+    assert parts["mask"].shape == (6, 8, 8, 1) and 0 <= parts["mask"].min() and parts["mask"].max() <= 1
+    np.testing.assert_allclose(parts["foreground"] + parts["background_layer"], TARGET[:6], atol=1e-6)
+    q_s, q_z = model.encode(TARGET[:6])
+    layers = model.decoder.layers(tf.concat([q_s.mean(), q_z.mean()], -1))
+    np.testing.assert_allclose(parts["foreground"].reshape(6, 64, 1), layers["mask"] * layers["foreground"], atol=1e-6)
+    np.testing.assert_allclose(parts["background"].reshape(6, 64, 1), layers["background"], atol=1e-6)
+    np.testing.assert_allclose(parts["reconstruction"], model.decode(q_s.mean(), q_z.mean()).mean(), atol=1e-6)
+
+
+def test_background_examples_masks_fall_in_training():
+    model = layered(mask_weight=10.0)
+    pairs = tf.data.Dataset.from_tensor_slices({"target": TARGET, "background": BACKGROUND}).repeat().batch(32)
+
+    def background_mask():
+        z = model.encode(BACKGROUND)[1].mean()
+        return float(tf.reduce_mean(model.decoder.mask(tf.concat([tf.zeros((len(z), 2)), z], -1))))
+
+    before = background_mask()
+    model.compile(keras.optimizers.Adam(3e-3))
+    history = model.fit(pairs, steps_per_epoch=20, epochs=3, verbose=0).history
+    assert history["background_mask"][-1] < 0.5 * history["background_mask"][0]  # the logged area, in pixels
+    assert background_mask() < 0.5 * before
+
+
+def test_a_layered_model_round_trips_and_reloads(tmp_path):
+    model = layered()
+    clone = assert_model_config_round_trip(model, TARGET[:4])
+    assert clone.decoder_kind == "layered" and isinstance(clone.decoder, LayeredDecoder)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.separate(TARGET[:4])["mask"], model.separate(TARGET[:4])["mask"], atol=1e-6)
+
+
+def test_layered_needs_images_and_the_mask_penalty_a_layered_decoder():
+    with pytest.raises(ValueError, match=r"decoder='layered' needs images \(H, W, C\)"):
+        ContrastiveVAE((30,), 2, 3, decoder="layered")
+    with pytest.raises(ValueError, match="BackgroundMask needs decoder='layered'.*'additive'"):
+        ContrastiveVAE((8, 8, 1), 2, 3, regularizers=[regularizers.BackgroundMask()])
+
+
+def test_mask_iou_against_closed_form_cases():
+    truth = np.zeros((3, 2, 2))
+    truth[:, 0, 0] = truth[:, 0, 1] = 1  # two pixels
+    mask = np.zeros((3, 2, 2))
+    mask[0] = truth[0]  # IoU 1
+    mask[1, 0, 0] = 0.9  # 1 of 2: IoU 0.5
+    mask[2, 1, 1] = 0.9  # disjoint: 0
+    assert metrics.mask_iou(mask, truth) == pytest.approx(0.5)
+    assert metrics.mask_iou(np.zeros((2, 3)), np.zeros((2, 3))) == 1.0  # both empty
+    with pytest.raises(ValueError, match="mask_iou"):
+        metrics.mask_iou(mask, truth[:2])

@@ -1,0 +1,41 @@
+"""The decoder kinds of a `ContrastiveVAE`: p(x | s, z)'s network on `[s, z]`."""
+
+from tfvae.networks.additive import AdditiveDecoder
+from tfvae.networks.factory import build_decoder, check_network_output
+from tfvae.networks.layered import LayeredDecoder
+
+DECODERS = ("additive", "joint", "layered")
+
+
+def contrastive_decoder(model, decoder):
+    """The decoder network of `model` for `decoder`: a given Keras network, or a kind.
+
+    Kinds: `"additive"` (`AdditiveDecoder`: f_s(s) + f_z(z)), `"joint"` (one network
+    on [s, z]) and, for images `(H, W, C)`, `"layered"` (`LayeredDecoder`: a
+    background b(z), a foreground and a mask from [s, z], composited
+    m * f + (1 - m) * b).
+
+    Raises:
+        ValueError: an unknown kind, or `"layered"` for inputs that are not images.
+    """
+    latent_dim = model.salient_dim + model.background_dim
+    if not isinstance(decoder, str):
+        return model._decoder(decoder, latent_dim)
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS} or a Keras network, got {decoder!r}.")
+    if decoder == "joint":
+        return model._decoder(None, latent_dim)
+    if decoder == "additive":
+        salient = model._decoder(None, model.salient_dim, "salient_decoder")
+        background = model._decoder(None, model.background_dim, "background_decoder")
+        return model._decoder(AdditiveDecoder(model.salient_dim, salient, background, name="decoder"), latent_dim)
+    if len(model.data_shape) != 3:
+        raise ValueError(f"decoder='layered' needs images (H, W, C); the input shape is {model.data_shape}.")
+    background = model._decoder(None, model.background_dim, "background_decoder")
+    height, width, channels = model.data_shape
+    pixel_params = channels * model.likelihood.params_per_dim
+    foreground = build_decoder(model.architecture, latent_dim, (height, width, pixel_params + 1), 1,
+                               name="foreground_decoder", **model.network_kwargs)
+    check_network_output(foreground, (latent_dim,), height * width * (pixel_params + 1), "foreground_decoder")
+    layered = LayeredDecoder(model.salient_dim, background, foreground, pixel_params, name="decoder")
+    return model._decoder(layered, latent_dim)
