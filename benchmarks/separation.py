@@ -123,7 +123,8 @@ def main(argv=None):
     if args.one:
         return run_one(args.runs, args.one[0], args.one[1], int(args.one[2]), args.steps)
     # Row by row, in --rows order: the defaults and contrastive PCA, which the goal compares, come first.
-    todo = [(name, row, seed) for row in args.rows for name in args.settings for seed in args.seeds]
+    todo = [(name, row, seed) for row in args.rows for name in args.settings for seed in args.seeds
+            if not (row == "layered" and suite_settings.SETTINGS[name].source == "counts")]  # images only
     run_missing(args.runs, todo, args.jobs, args.steps)
     results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
     command = "python benchmarks/separation.py " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -143,7 +143,7 @@ def test_the_layered_preset_is_chosen_on_the_command_line():
 
     built = train.build_model(_train_parser().parse_args(["--preset", "layered"]), (28, 28, 1))
     assert built.decoder_kind == "layered" and isinstance(built.decoder, LayeredDecoder)
-    assert [r.term for r in built.regularizers] == ["invariance", "background_mask"]
+    assert [r.term for r in built.regularizers] == ["invariance", "mask_area"]
     with pytest.raises(SystemExit, match=r"decoder='layered' needs images"):
         train.build_model(_train_parser().parse_args(["--preset", "layered"]), (30,))
 

@@ -41,10 +41,10 @@ CASES = {
                  lambda: tfvae.ContrastiveVAE((30,), 2, 3, likelihood=tfvae.layers.LowRankNormal((30,), 2, start=3),
                                               beta=tfvae.schedules.Ramp(1.0, start=1, unit="epoch"),
                                               network_kwargs={"hidden_units": (16,)}, seed=0)),
-    # the layered decoder with its mask penalty, on images
+    # the layered decoder with its mask-area penalty, on images
     "layered": (lambda: tf.data.Dataset.from_tensor_slices({"target": x[:96], "background": 0.5 * x[96:192]}).batch(16),
                 lambda: tfvae.ContrastiveVAE((8, 8, 1), 2, 3, decoder="layered", architecture="mlp",
-                                             regularizers=[R.BackgroundSwapInvariance(1.0), R.BackgroundMask(1.0)],
+                                             regularizers=[R.BackgroundSwapInvariance(1.0), R.MaskArea(1.0)],
                                              **cvae)),
 }
 

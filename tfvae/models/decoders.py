@@ -5,6 +5,8 @@ from tfvae.networks.factory import build_decoder, check_network_output
 from tfvae.networks.layered import LayeredDecoder
 
 DECODERS = ("additive", "joint", "layered")
+#: Likelihoods a layered decoder composites, and the link of their first parameter to the mean.
+LINKS = {"Normal": "identity", "LowRankNormal": "identity", "Bernoulli": "logit", "ContinuousBernoulli": "logit"}
 
 
 def contrastive_decoder(model, decoder):
@@ -31,11 +33,15 @@ def contrastive_decoder(model, decoder):
         return model._decoder(AdditiveDecoder(model.salient_dim, salient, background, name="decoder"), latent_dim)
     if len(model.data_shape) != 3:
         raise ValueError(f"decoder='layered' needs images (H, W, C); the input shape is {model.data_shape}.")
+    link = LINKS.get(type(model.likelihood).__name__)
+    if link is None:
+        raise ValueError(f"decoder='layered' needs an image likelihood ({', '.join(sorted(LINKS))}); got "
+                         f"{type(model.likelihood).__name__}.")
     background = model._decoder(None, model.background_dim, "background_decoder")
     height, width, channels = model.data_shape
-    pixel_params = channels * model.likelihood.params_per_dim
-    foreground = build_decoder(model.architecture, latent_dim, (height, width, pixel_params + 1), 1,
+    k = model.likelihood.params_per_dim
+    foreground = build_decoder(model.architecture, latent_dim, (height, width, channels * k + 1), 1,
                                name="foreground_decoder", **model.network_kwargs)
-    check_network_output(foreground, (latent_dim,), height * width * (pixel_params + 1), "foreground_decoder")
-    layered = LayeredDecoder(model.salient_dim, background, foreground, pixel_params, name="decoder")
+    check_network_output(foreground, (latent_dim,), height * width * (channels * k + 1), "foreground_decoder")
+    layered = LayeredDecoder(model.salient_dim, background, foreground, channels, k, link, name="decoder")
     return model._decoder(layered, latent_dim)

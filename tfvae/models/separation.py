@@ -18,7 +18,7 @@ def image_layers(model, x):
         the posterior means), `"background"` (mean of p(x|0, z)), `"foreground"`
         (their difference) and `"background_layer"` (x - foreground). With a
         `LayeredDecoder`, `"background"` is the mean of its background layer b(z),
-        `"foreground"` the masked foreground m * mean(f), and `"mask"` m
+        `"foreground"` the masked foreground m * f (f its mean), and `"mask"` m
         `(B, H, W, 1)` is added. A
         `LowRankNormal` likelihood's `noise_mean` of the residual x -
         reconstruction is added to the reconstruction and the background: its
@@ -30,9 +30,10 @@ def image_layers(model, x):
     mask = None
     if isinstance(model.decoder, LayeredDecoder):
         layers = model.decoder.layers(tf.concat([s, z], -1))
-        as_mean = lambda params: model._likelihood(tf.reshape(params, (tf.shape(params)[0], -1))).mean()
-        background, mask = as_mean(layers["background"]), tf.reshape(layers["mask"], (-1, *x.shape[1:-1], 1))
-        foreground = mask * as_mean(layers["foreground"])
+        params = layers["background"]
+        background = model._likelihood(tf.reshape(params, (tf.shape(params)[0], -1))).mean()
+        mask = tf.reshape(layers["mask"], (-1, *x.shape[1:-1], 1))
+        foreground = mask * tf.reshape(layers["foreground"], tf.shape(background))
     else:
         background = model.decode(tf.zeros_like(s), z).mean()
         foreground = reconstruction - background

@@ -11,7 +11,7 @@ from tfvae.models.regularizers.invariance import (
     salient_spread,
     swap_background,
 )
-from tfvae.models.regularizers.mask import BackgroundMask
+from tfvae.models.regularizers.mask_area import MaskArea
 from tfvae.models.regularizers.mmd import DEFAULT_BANDWIDTHS, BackgroundMMD, SalientMMD, mmd, rbf_kernel
 from tfvae.models.regularizers.tc import (
     TCDiscriminator,
@@ -25,8 +25,8 @@ from tfvae.models.regularizers.wasserstein import Wasserstein, squared_w2_to_ori
 __all__ = [
     "DEFAULT_BANDWIDTHS",
     "BackgroundMMD",
-    "BackgroundMask",
     "BackgroundSwapInvariance",
+    "MaskArea",
     "Regularizer",
     "SalientMMD",
     "TCDiscriminator",
