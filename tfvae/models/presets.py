@@ -64,12 +64,12 @@ PRESETS = {
     "layered": Preset(
         "the recommended recipe with a layered decoder for images: a background from z alone, a foreground and its "
         "alpha mask from [s, z], composited m * f + (1 - m) * b (the mask 0 at s = 0, so background examples are "
-        "the background layer alone), and the targets' mask area penalized (weight 1 per pixel); separate() also "
+        "the background layer alone), and the targets' mask area penalized (weight 0.1 per pixel); separate() also "
         "returns the mask",
         "tfvae; layered (alpha-composited) image models after Wang & Adelson 1994, Representing moving images with "
         "layers",
         {"decoder": "layered",
-         "regularizers": (("BackgroundSwapInvariance", {"weight": RECOMMENDED_WEIGHT}), ("MaskArea", {"weight": 1.0}))},
+         "regularizers": (("BackgroundSwapInvariance", {"weight": RECOMMENDED_WEIGHT}), ("MaskArea", {"weight": 0.1}))},
     ),
 }
 
