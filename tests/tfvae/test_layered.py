@@ -43,9 +43,15 @@ def test_the_composite_is_m_f_plus_one_minus_m_b_on_the_mean_with_a_mask_in_the_
     assert clone.get_config()["link"] == link and clone.params_per_value == 2
 
 
-def test_separate_returns_the_mask_and_the_masked_foreground():
+def test_separate_returns_the_mask_and_the_masked_foreground(tmp_path):
+    import pipelines
+    from tfvae.cli import report
+
     model = layered()
     parts = model.separate(TARGET[:6])
+    figure = report.save_figure(model, pipelines.ContrastiveData({"x": TARGET[:8]}, {"x": BACKGROUND[:8]}),
+                                str(tmp_path / "separation.png"))
+    assert len(figure.axes) >= 5 * 8  # target, reconstruction, background, foreground and mask rows
     assert parts["mask"].shape == (6, 8, 8, 1) and 0 <= parts["mask"].min() and parts["mask"].max() <= 1
     np.testing.assert_allclose(parts["foreground"] + parts["background_layer"], TARGET[:6], atol=1e-6)
     q_s, q_z = model.encode(TARGET[:6])

@@ -127,7 +127,7 @@ def latent_embedding(model, x):
 
 
 def save_figure(model, test, path, columns=8, embedding=None):
-    """separation.png: target / reconstruction (/ background / foreground) rows and the
+    """separation.png: target / reconstruction (/ background / foreground / mask) rows and the
     salient (or latent) embedding coloured by label; None for tabular data.
 
     Args:
@@ -149,7 +149,7 @@ def save_figure(model, test, path, columns=8, embedding=None):
     if hasattr(model, "separate"):
         parts = model.separate(x[:columns])
         rows = {"target": x, **parts}
-        rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground")}
+        rows = {k: rows[k] for k in ("target", "reconstruction", "background", "foreground", "mask") if k in rows}
     else:
         rows = {"target": x, "reconstruction": model.reconstruct(x[:columns]).numpy()}
     embedding = latent_embedding(model, x) if embedding is None else embedding
