@@ -13,6 +13,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -118,6 +119,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="write the report (markdown) here")
     parser.add_argument("--steps", type=int, default=None, help="override every setting's steps (smoke tests)")
     parser.add_argument("--notes", default=None, metavar="FILE.md", help="markdown added to the report verbatim")
+    parser.add_argument("--title", default="Separation suite", help="the report's heading")
     parser.add_argument("--one", nargs=3, metavar=("SETTING", "ROW", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -127,8 +129,8 @@ def main(argv=None):
             if not (row == "layered" and suite_settings.SETTINGS[name].source == "counts")]  # images only
     run_missing(args.runs, todo, args.jobs, args.steps)
     results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
-    command = "python benchmarks/separation.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    report = suite_report.markdown(results, args.settings, args.rows, args.seeds, command)
+    command = "python benchmarks/separation.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    report = suite_report.markdown(results, args.settings, args.rows, args.seeds, command, args.title)
     if args.notes:
         with open(args.notes) as f:
             report += "\n" + f.read()

@@ -99,7 +99,10 @@ def load(name, seed):
         regions = dict(blend=setting.blend, target_region=target_region, background_region=background_region)
         split_seed = seed * 2 + (split == "test")
         splits[split] = pipelines.foreground_on_background(images, labels, texture, seed=split_seed, **regions)
-        splits[split].target["digit"] = images.reshape(splits[split].target["x"].shape[:3] + (1,))  # its true mask
+        target = splits[split].target
+        target["digit"] = images.reshape(target["x"].shape[:3] + (1,))  # its alpha, the true mask
+        # The foreground as a layer of its own: alpha x colour (1) when composited, the added part when added.
+        target["foreground_layer"] = target["digit"] if setting.blend == "alpha" else target["foreground"]
         if split == "train":
             pairs = pipelines.composite_pairs(images, labels, texture, seed=split_seed, **regions)
     pairs = pairs.map(lambda p: {"target": p["target"], "background": p["background"]})

@@ -11,6 +11,7 @@ the preset's weight unless `--space` gives a range:
     abid_zou_2019    tc_weight (1)
     mm_cvae          mmd_background_weight (80), mmd_salient_weight (8)
     contrastive_vi   wasserstein_weight (10)
+    layered          invariance_weight (0.127551), mask_area_weight (0.1)
 
 e.g. `tfvae tune --preset mm_cvae --space mmd_background_weight=10:1000:log`. (The
 invariance weight is per input value: 0.127551 = 100 / 784.)
