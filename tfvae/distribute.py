@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 
+import keras
 import tensorflow as tf
 
 from tfvae.models.base import divergence_error
@@ -117,8 +118,6 @@ def fit_distributed(
         logs = strategy.run(model.train_step, args=(next(iterator),))
         return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
 
-    import keras
-
     hooks = keras.callbacks.CallbackList(list(callbacks or []) if chief else [], model=model)
     hooks.on_train_begin()
     history = {}
@@ -158,8 +157,6 @@ def training_state(model):
     """Every variable a resumed run needs: the model's (noise generator included),
     every optimizer's it holds (a TC discriminator's own, say) and the metric
     accumulators, in a fixed order."""
-    import keras
-
     owners = [model, *getattr(model, "regularizers", ())]  # a regularizer may train a part of its own
     optimizers = [model.optimizer] + [
         value for owner in owners for value in vars(owner).values()

@@ -196,10 +196,11 @@ def active_units(means, threshold=0.01):
     Returns:
         Int in [0, d].
     """
-    if isinstance(means, (tuple, list)) and means and all(hasattr(m, "mean") for m in means):
+    is_posterior = lambda value: hasattr(value, "mean") and hasattr(value, "batch_shape")  # a distribution
+    if isinstance(means, (tuple, list)) and means and all(map(is_posterior, means)):
         raise ValueError(f"active_units takes one posterior, got {len(means)} (a ContrastiveVAE's encode returns "
                          "(q(s|x), q(z|x))): pass model.encode(x)[0] for the salient space, [1] for the background.")
-    if hasattr(means, "mean") and hasattr(means, "batch_shape"):  # a distribution
+    if is_posterior(means):
         means = means.mean()
     shape = np.shape(means)
     if len(shape) != 2 or shape[0] < 2:

@@ -109,6 +109,7 @@ def test_active_units_takes_a_posterior_and_names_what_to_pass_for_a_pair():
     means = np.array([[0, 3], [1, 3], [0, 3], [1, 3]], "float32")
     posterior = tfp.distributions.MultivariateNormalDiag(means, np.ones_like(means))
     assert metrics.active_units(posterior) == metrics.active_units(means) == 1
+    assert metrics.active_units(tuple(means)) == 1  # rows of numbers, not two posteriors
     with pytest.raises(ValueError, match=r"encode\(x\)\[0\] for the salient space"):
         metrics.active_units((posterior, posterior))
 

@@ -173,12 +173,13 @@ class LatentVariableModel(keras.Model):
             x = checks.as_float(x, tf.float32)
             total = int(x.shape[0])
             batches = (x[start : start + batch_size] for start in range(0, total, batch_size))
-        progress = keras.utils.Progbar(total, unit_name="example") if verbose and total != 0 else None
+        several = total is None or total > batch_size
+        progress = keras.utils.Progbar(total, unit_name="example") if verbose and several else None
         outputs = []
         for i, batch in enumerate(batches):
             batch_seed = None if seed is None else int(seed) + 7919 * i
             outputs.append(fn(self._prepare(batch, self.data_shape, self.likelihood), batch_seed))
-            if progress is not None and (i > 0 or total is None or total > batch_size):
+            if progress is not None:
                 progress.add(int(tf.shape(batch)[0]))
         if not outputs:
             raise ValueError("got no examples to evaluate.")
@@ -303,8 +304,9 @@ class LatentVariableModel(keras.Model):
     def _check_data_shapes(self, data):
         """Raises `ValueError` for arrays or a dataset whose examples have a known
         shape other than the model's, and for target and background arrays of
-        different lengths (Keras would fail on them with an unrelated error). A step traced for relaxed shapes checks in the
-        graph too, but there a wrong shape may fail a layer before the check runs."""
+        different lengths (Keras would fail on them with an unrelated error). A
+        step traced for relaxed shapes checks in the graph too, but there a wrong
+        shape may fail a layer before the check runs."""
         spec = data.element_spec if isinstance(data, tf.data.Dataset) else data
         if self.input_key == "x":
             items = {"x": unpack_x(spec)}

@@ -8,13 +8,13 @@ block (Lachapelle et al., 2023, "Additive Decoders for Latent Variables
 Identification and Cartesian-Product Extrapolation").
 """
 
-import copy
-
 import keras
+
+from tfvae.networks.nested import HoldsNetworks
 
 
 @keras.saving.register_keras_serializable(package="tfvae")
-class AdditiveDecoder(keras.layers.Layer):
+class AdditiveDecoder(HoldsNetworks):
     """Maps concatenated latents `[s, z]` to `first(s) + second(z)`.
 
     Args:
@@ -23,6 +23,8 @@ class AdditiveDecoder(keras.layers.Layer):
         second: Keras layer or model mapping `(B, d - split)` to `(B, P)`.
         **kwargs: `keras.layers.Layer` arguments.
     """
+
+    NETWORKS = ("first", "second")
 
     def __init__(self, split, first, second, **kwargs):
         super().__init__(**kwargs)
@@ -37,17 +39,5 @@ class AdditiveDecoder(keras.layers.Layer):
             latents[..., self.split :], training=training
         )
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "split": self.split,
-            "first": keras.saving.serialize_keras_object(self.first),
-            "second": keras.saving.serialize_keras_object(self.second),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserializing consumes the nested configs
-        for key in ("first", "second"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+    def _arguments(self):
+        return {"split": self.split}

@@ -19,17 +19,17 @@ same mask. Bounding f keeps the mask honest: an unbounded f could draw any
 foreground through a near-zero mask.
 """
 
-import copy
-
 import keras
 import tensorflow as tf
+
+from tfvae.networks.nested import HoldsNetworks
 
 LINKS = ("identity", "logit")
 _EPSILON = 1e-6  # keeps composited probabilities off 0 and 1 before their logit
 
 
 @keras.saving.register_keras_serializable(package="tfvae")
-class LayeredDecoder(keras.layers.Layer):
+class LayeredDecoder(HoldsNetworks):
     """Maps concatenated latents `[s, z]` to the likelihood parameters of
     m * f + (1 - m) * b.
 
@@ -46,6 +46,8 @@ class LayeredDecoder(keras.layers.Layer):
             or `"logit"`.
         **kwargs: `keras.layers.Layer` arguments.
     """
+
+    NETWORKS = ("background", "foreground")
 
     def __init__(self, split, background, foreground, channels, params_per_value=1, link="identity", **kwargs):
         super().__init__(**kwargs)
@@ -95,20 +97,6 @@ class LayeredDecoder(keras.layers.Layer):
         params = self.layers(latents, training)["params"]
         return tf.reshape(params, (tf.shape(params)[0], -1))
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "split": self.split,
-            "channels": self.channels,
-            "params_per_value": self.params_per_value,
-            "link": self.link,
-            "background": keras.saving.serialize_keras_object(self.background),
-            "foreground": keras.saving.serialize_keras_object(self.foreground),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserializing consumes the nested configs
-        for key in ("background", "foreground"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+    def _arguments(self):
+        return {"split": self.split, "channels": self.channels, "params_per_value": self.params_per_value,
+                "link": self.link}
