@@ -150,6 +150,20 @@ def test_support(layer, inside, outside):
     assert not bool(tf.reduce_any(layer.in_support(tf.fill(SHAPE, outside))))
 
 
+@pytest.mark.parametrize("layer", [Bernoulli(SHAPE), ContinuousBernoulli(SHAPE), Poisson(SHAPE), NegativeBinomial(SHAPE),
+                                   Normal(SHAPE)])
+def test_batch_in_support_agrees_with_the_elementwise_test(layer):
+    # The input checks test a batch from its min and max; on finite batches that
+    # must say what the elementwise mask says, one stray value included.
+    rng = np.random.default_rng(0)
+    for value in (0.0, 0.5, 1.0, 1.7, -0.1, 3.0, 2.5, -4.0, 1e6):
+        x = rng.integers(0, 2, size=(5, *SHAPE)).astype("float32")
+        x[2, 0, 1] = value
+        x = tf.constant(x)
+        expected = bool(tf.reduce_all(layer.in_support(x)))
+        assert bool(layer.batch_in_support(x, tf.reduce_min(x), tf.reduce_max(x))) == expected, value
+
+
 @pytest.mark.parametrize(
     "layer",
     [

@@ -19,15 +19,25 @@ tfd = tfp.distributions
 class Likelihood(DistributionLayer):
     """Base class of the likelihood layers.
 
-    Subclasses set `support` (a human-readable description) and implement
-    `in_support(x)` (an elementwise boolean tensor).
+    Subclasses set `support` (a human-readable description) and `bounds`, the
+    interval the support lies in; one whose support is not a whole interval
+    (counts) also overrides `in_support` and `batch_in_support`.
     """
 
     support = "finite real numbers"
+    #: (lowest, highest) value the likelihood can score.
+    bounds = (-np.inf, np.inf)
 
     def in_support(self, x):
         """Returns a boolean tensor, True where `x` is a value the likelihood can score."""
-        return tf.math.is_finite(x)
+        return tf.math.is_finite(x) & (x >= self.bounds[0]) & (x <= self.bounds[1])
+
+    def batch_in_support(self, x, low, high):
+        """Returns a boolean scalar: whether every finite value of `x` is in the
+        support, given `low` and `high`, the batch's min and max (the input checks
+        compute them once; finiteness is checked apart). Comparing the two
+        scalars with `bounds` spares a pass over the batch in every step."""
+        return (low >= self.bounds[0]) & (high <= self.bounds[1])
 
 
 @keras.saving.register_keras_serializable(package="tfvae")
@@ -39,9 +49,7 @@ class Bernoulli(Likelihood):
     """
 
     support = "values in [0, 1]"
-
-    def in_support(self, x):
-        return (x >= 0.0) & (x <= 1.0)
+    bounds = (0.0, 1.0)
 
     def distribution(self, params):
         (logits,) = self._split_params(params)
@@ -54,9 +62,7 @@ class ContinuousBernoulli(Likelihood):
     (Loaiza-Ganem & Cunningham, 2019)."""
 
     support = "values in [0, 1]"
-
-    def in_support(self, x):
-        return (x >= 0.0) & (x <= 1.0)
+    bounds = (0.0, 1.0)
 
     def distribution(self, params):
         (logits,) = self._split_params(params)
@@ -247,9 +253,13 @@ class CountLikelihood(Likelihood):
     decoder's log-rate is capped at `MAX_LOG_RATE`."""
 
     support = "non-negative integers (counts)"
+    bounds = (0.0, np.inf)
 
     def in_support(self, x):
-        return (x >= 0.0) & tf.equal(x, tf.round(x))
+        return super().in_support(x) & tf.equal(x, tf.round(x))
+
+    def batch_in_support(self, x, low, high):
+        return super().batch_in_support(x, low, high) & tf.reduce_all(tf.equal(x, tf.round(x)))
 
 
 @keras.saving.register_keras_serializable(package="tfvae")
