@@ -103,6 +103,22 @@ def test_evaluation_methods_stream_datasets(capsys):
         model.elbo(X_TEST[:0])
 
 
+def test_compiled_evaluation_matches_the_eager_batch_and_rejects_bad_values():
+    # One batch runs eagerly; more run as one traced function (with a retrace for the
+    # shorter last batch). The first batch has the same seed either way.
+    model = _vae("conv", "bernoulli")
+    eager = model.log_likelihood(X_TEST[:8], num_samples=20, seed=2, batch_size=8, verbose=0)
+    compiled = model.log_likelihood(X_TEST[:21], num_samples=20, seed=2, batch_size=8, verbose=0)
+    assert compiled.shape == (21,)
+    np.testing.assert_allclose(compiled[:8], eager, rtol=1e-5)
+    np.testing.assert_allclose(model.reconstruct(X_TEST[:21], batch_size=8)[16:], model.reconstruct(X_TEST[16:21]),
+                               rtol=1e-5, atol=1e-6)
+    bad = X_TEST[:21].copy()
+    bad[18, 0, 0, 0] = np.nan  # in the last batch, after two compiled ones
+    with pytest.raises(ValueError, match="NaN"):
+        model.log_likelihood(bad, num_samples=4, batch_size=8, verbose=0)
+
+
 def test_export_writes_encode_signature(tmp_path, capsys):
     model = _vae("mlp")
     model.export(str(tmp_path / "saved"))

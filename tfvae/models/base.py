@@ -7,6 +7,7 @@ gradient step and the logged metrics (the Pythae "model output" idea).
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfvae import schedules
@@ -127,6 +128,8 @@ class LatentVariableModel(keras.Model):
         draw of the model's `SeedGenerator`."""
         if seed is None:
             return tf.cast(self.seed_generator.next(), tf.int32)
+        if isinstance(seed, tf.Tensor):  # already a stateless seed (a compiled evaluation's)
+            return tf.cast(seed, tf.int32)
         return tf.constant([int(seed), 0], dtype=tf.int32)
 
     def scheduled(self, schedule):
@@ -161,29 +164,37 @@ class LatentVariableModel(keras.Model):
     def _per_batch(self, x, batch_size, fn, seed, verbose=0):
         """Applies `fn(x_batch, seed_b)` to checked batches and concatenates.
 
-        `x` is an array `(N, *input_shape)` (split into `batch_size` chunks) or a
+        `x` is an array `(N, *input_shape)` (converted a batch at a time) or a
         batched `tf.data.Dataset` yielding `x`, `(x, y)` or a dict with key
         `input_key` (streamed, so data larger than memory works). `fn` may return a
-        tensor or a dict of tensors. With `verbose`, a progress bar counts the
-        examples done when there is more than one batch.
+        tensor or a dict of tensors. With more than one batch, `fn` runs as one
+        `tf.function` (traced once per batch shape, usually two; its intermediates freed as the
+        graph goes), and each batch's output is moved to host memory straight
+        away: beyond the outputs themselves, memory does not grow with N. Input
+        checks run eagerly on each batch (`_prepare`), so bad data raises
+        `ValueError` before any network runs. With `verbose`, a progress bar
+        counts the examples done when there is more than one batch.
         """
         if isinstance(x, tf.data.Dataset):
             batches, total = (unpack_x(batch, self.input_key) for batch in x), None
         else:
-            x = checks.as_float(x, tf.float32)
+            x = x if hasattr(x, "shape") and hasattr(x, "__getitem__") else np.asarray(x)
             total = int(x.shape[0])
             batches = (x[start : start + batch_size] for start in range(0, total, batch_size))
         several = total is None or total > batch_size
+        if several:
+            fn = tf.function(fn)  # traced per batch shape: a known batch size keeps `iwae_bound`'s passes small
         progress = keras.utils.Progbar(total, unit_name="example") if verbose and several else None
         outputs = []
         for i, batch in enumerate(batches):
-            batch_seed = None if seed is None else int(seed) + 7919 * i
-            outputs.append(fn(self._prepare(batch, self.data_shape, self.likelihood), batch_seed))
+            batch_seed = None if seed is None else tf.constant([int(seed) + 7919 * i, 0], tf.int32)
+            prepared = self._prepare(batch, self.data_shape, self.likelihood)
+            outputs.append(tf.nest.map_structure(np.asarray, fn(prepared, batch_seed)))
             if progress is not None:
-                progress.add(int(tf.shape(batch)[0]))
+                progress.add(int(prepared.shape[0]))
         if not outputs:
             raise ValueError("got no examples to evaluate.")
-        return tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *outputs)
+        return tf.nest.map_structure(lambda *parts: tf.convert_to_tensor(np.concatenate(parts, axis=0)), *outputs)
 
     # ---------------------------------------------------------------- saving
     def load_own_variables(self, store):

@@ -140,7 +140,8 @@ def iwae_bound(x, posterior, prior, decode, num_samples, seed, max_decodes=1024)
     log_w = []
     for i, start in enumerate(range(0, num_samples, per_pass)):
         pass_seed = seed if i == 0 else tf.random.experimental.stateless_fold_in(tf.cast(seed, tf.int32), i)
-        z = sample_posterior(posterior, min(per_pass, num_samples - start), pass_seed)  # (K_i, B, k)
+        with tf.control_dependencies(log_w[-1:]):  # in a graph, one pass after the other: one pass's activations at a time
+            z = sample_posterior(posterior, min(per_pass, num_samples - start), pass_seed)  # (K_i, B, k)
         log_w.append(log_likelihood_samples(x, z, decode) + prior.log_prob(z) - posterior.log_prob(z))  # (K_i, B)
     log_w = tf.concat(log_w, axis=0)
     return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(tf.cast(num_samples, log_w.dtype))
