@@ -260,3 +260,26 @@ def test_every_term_trains_under_xla():
     assert model.jit_compile is True
     assert np.all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
     assert {"invariance", "mmd_background", "mmd_salient", "wasserstein", "tc", "tc_discriminator_loss"} <= set(history)
+
+
+@pytest.mark.parametrize("decoder, likelihood", [("additive", "normal_low_rank"), ("joint", "normal_global"),
+                                                 ("layered", "bernoulli"), ("layered", "normal")])
+def test_the_background_shortcut_equals_decoding_at_s_zero(decoder, likelihood):
+    # Background examples and the swap penalty decode at s = 0 through the decoder's
+    # shortcut (the salient part on one row of zeros, or no foreground pass): the same
+    # likelihood and the same gradients as the decoder on [0, z].
+    model = ContrastiveVAE((8, 8, 1), 2, 3, decoder=decoder, likelihood=likelihood, architecture="mlp",
+                           network_kwargs={"hidden_units": (16,)}, seed=0)
+    z = tf.random.stateless_normal((5, 3), seed=[1, 2])
+    x = tf.random.stateless_uniform((5, 8, 8, 1), seed=[3, 4])
+    with tf.GradientTape(persistent=True) as tape:
+        full = model.decode(tf.zeros((5, 2)), z).log_prob(x)
+        shortcut = model._decode_background(z).log_prob(x)
+    np.testing.assert_allclose(shortcut, full, rtol=1e-5, atol=1e-4)
+    variables = model.decoder.trainable_variables
+    for a, b in zip(tape.gradient(full, variables), tape.gradient(shortcut, variables)):
+        if a is None or b is None:
+            assert a is None or float(tf.reduce_max(tf.abs(a))) == 0.0
+            assert b is None or float(tf.reduce_max(tf.abs(b))) == 0.0
+        else:
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)

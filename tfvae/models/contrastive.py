@@ -120,6 +120,11 @@ class ContrastiveVAE(LatentVariableModel):
         sz = tf.concat([tf.cast(s, tf.float32), tf.cast(z, tf.float32)], axis=-1)  # (B, d_s + d_z)
         return self._likelihood(self.decoder(sz, training=training))
 
+    def _decode_background(self, z, training=False, learn=True):
+        """p(x | 0, z) of background latents `(N, d_z)`, as `decode(0, z)` but through
+        the decoder's shortcut for s = 0 (`decoders.background_params`)."""
+        return self._likelihood(decoders.background_params(self.decoder, self.salient_dim, z, training), learn)
+
     def _decode_joint(self, training, learn=True):
         """A decode function of concatenated `(N, d_s + d_z)` latents for the ELBO
         helpers; `learn=False` (target examples) holds a low-rank likelihood's factor."""
@@ -151,8 +156,7 @@ class ContrastiveVAE(LatentVariableModel):
         """ELBO terms of background examples, decoded with s = 0 and no salient KL."""
         q_z = self.background_posterior(self.background_encoder(x, training=training))
         z = elbo_lib.sample_posterior(q_z, self.num_samples, seed)  # (S, B, d_z)
-        s = tf.zeros(tf.concat([tf.shape(z)[:2], [self.salient_dim]], 0), z.dtype)
-        rec = elbo_lib.expected_log_likelihood(x, tf.concat([s, z], -1), self._decode_joint(training))
+        rec = elbo_lib.expected_log_likelihood(x, z, lambda z_: self._decode_background(z_, training))
         kl_z = elbo_lib.kl_divergence(q_z, self.background_prior, z, self.analytic_kl)
         return {"background_reconstruction": rec, "background_kl": kl_z, "background_elbo": rec - kl_z}, z, q_z
 

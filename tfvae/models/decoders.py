@@ -1,5 +1,7 @@
 """The decoder kinds of a `ContrastiveVAE`: p(x | s, z)'s network on `[s, z]`."""
 
+import tensorflow as tf
+
 from tfvae.networks.additive import AdditiveDecoder
 from tfvae.networks.factory import build_decoder, check_network_output
 from tfvae.networks.layered import LayeredDecoder
@@ -45,3 +47,13 @@ def contrastive_decoder(model, decoder):
     check_network_output(foreground, (latent_dim,), height * width * (channels * k + 1), "foreground_decoder")
     layered = LayeredDecoder(model.salient_dim, background, foreground, channels, k, link, name="decoder")
     return model._decoder(layered, latent_dim)
+
+
+def background_params(decoder, salient_dim, z, training=False):
+    """The decoder's parameters at s = 0 for background latents `z` `(N, d_z)`: the
+    decoder's own `background_params` where it has one (`AdditiveDecoder`,
+    `LayeredDecoder`: the same values without running the salient part on rows of
+    zeros), else the decoder on `[0, z]`."""
+    if hasattr(decoder, "background_params"):
+        return decoder.background_params(z, training=training)
+    return decoder(tf.concat([tf.zeros((tf.shape(z)[0], salient_dim), z.dtype), z], -1), training=training)

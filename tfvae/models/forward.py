@@ -53,6 +53,10 @@ class ForwardPass:
         """p(x | s, z) of latents `(N, d_s)` and `(N, d_z)`."""
         return self.model.decode(s, z, self.training)
 
+    def decode_background(self, z):
+        """p(x | 0, z) of background latents `(N, d_z)` (the decoder's s = 0 shortcut)."""
+        return self.model._decode_background(z, self.training)
+
     def seed(self, index):
         """A stateless seed `(2,)` of this step for the regularizers' own noise;
         the same on every replica, distinct for each `index`."""

@@ -35,7 +35,7 @@ def image_layers(model, x):
         mask = tf.reshape(layers["mask"], (-1, *x.shape[1:-1], 1))
         foreground = mask * tf.reshape(layers["foreground"], tf.shape(background))
     else:
-        background = model.decode(tf.zeros_like(s), z).mean()
+        background = model._decode_background(z).mean()
         foreground = reconstruction - background
     if isinstance(model.likelihood, LowRankNormal):
         texture = model.likelihood.noise_mean(tf.cast(x, reconstruction.dtype) - reconstruction)

@@ -9,6 +9,7 @@ Identification and Cartesian-Product Extrapolation").
 """
 
 import keras
+import tensorflow as tf
 
 from tfvae.networks.nested import HoldsNetworks
 
@@ -38,6 +39,12 @@ class AdditiveDecoder(HoldsNetworks):
         return self.first(latents[..., : self.split], training=training) + self.second(
             latents[..., self.split :], training=training
         )
+
+    def background_params(self, z, training=False):
+        """`first(0) + second(z)` for `(B, d - split)` latents z: the parameters at
+        s = 0, with `first` run on one row of zeros (broadcast over the batch)
+        instead of B of them."""
+        return self.first(tf.zeros((1, self.split), z.dtype), training=training) + self.second(z, training=training)
 
     def _arguments(self):
         return {"split": self.split}

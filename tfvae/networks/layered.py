@@ -71,14 +71,30 @@ class LayeredDecoder(HoldsNetworks):
         appearance = tf.reshape(raw[..., :-1], (tf.shape(raw)[0], -1, c, k))
         mask = tf.cast(self._gate(latents, tf.sigmoid(tf.cast(raw[..., -1:], tf.float32))), background.dtype)
         foreground = tf.sigmoid(appearance[..., 0])  # (B, P, C)
-        background_mean = background[..., 0] if self.link == "identity" else tf.sigmoid(background[..., 0])
-        mean = mask * foreground + (1.0 - mask) * background_mean
-        if self.link == "logit":
-            mean = tf.clip_by_value(mean, _EPSILON, 1.0 - _EPSILON)
-            mean = tf.math.log(mean) - tf.math.log1p(-mean)
+        mean = mask * foreground + (1.0 - mask) * self._mean(background)
         rest = mask[..., None] * appearance[..., 1:] + (1.0 - mask[..., None]) * background[..., 1:]
-        params = tf.concat([mean[..., None], rest], axis=-1)
+        params = tf.concat([self._link(mean)[..., None], rest], axis=-1)
         return {"background": background, "foreground": foreground, "mask": mask, "params": params}
+
+    def background_params(self, z, training=False):
+        """The composite's parameters `(B, P * C * k)` at s = 0, where the mask is 0:
+        the background layer alone, from `(B, d - split)` latents z without a pass
+        of the foreground network."""
+        background = self.background(z, training=training)
+        background = tf.reshape(background, (tf.shape(background)[0], -1, self.channels, self.params_per_value))
+        params = tf.concat([self._link(self._mean(background))[..., None], background[..., 1:]], axis=-1)
+        return tf.reshape(params, (tf.shape(params)[0], -1))
+
+    def _mean(self, background):
+        """The background layer's mean from its parameters `(B, P, C, k)`."""
+        return background[..., 0] if self.link == "identity" else tf.sigmoid(background[..., 0])
+
+    def _link(self, mean):
+        """The likelihood's first parameter of a mean: itself, or its clipped logit."""
+        if self.link == "identity":
+            return mean
+        mean = tf.clip_by_value(mean, _EPSILON, 1.0 - _EPSILON)
+        return tf.math.log(mean) - tf.math.log1p(-mean)
 
     def mask(self, latents, training=False):
         """The mask alone, `(B, P)` in [0, 1] (one pass of the foreground network)."""

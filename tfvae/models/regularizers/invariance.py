@@ -103,7 +103,7 @@ class BackgroundSwapInvariance(Regularizer):
 
     def penalty(self, forward):
         q_s, q_z = forward.q_s, forward.q_z
-        decoded = forward.decode(tf.zeros_like(q_s.mean()), q_z.mean()).mean()  # (B_t, ...)
+        decoded = forward.decode_background(q_z.mean()).mean()  # (B_t, ...)
         paired = paired_rows(forward.x_background, tf.shape(forward.x_target)[0])  # (B_t, ...)
         penalty = background_swap_penalty(forward.salient_mean, forward.x_target, decoded, paired, q_s.mean())
         size = float(np.prod(forward.model.data_shape))  # D values per example
