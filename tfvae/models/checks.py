@@ -66,7 +66,11 @@ def check_values(x, likelihood, name="x", input_shape=None):
             if not bool(ok):
                 raise ValueError(message + f" Observed range [{float(low)}, {float(high)}].")
         return []
-    return [tf.debugging.Assert(ok, [message, "min:", low, "max:", high]) for ok, message in problems]
+    # One assertion for all: the message of the first failed check.
+    oks = tf.stack([ok for ok, _ in problems])
+    first_failed = tf.minimum(tf.reduce_sum(tf.math.cumprod(tf.cast(oks, tf.int32))), len(problems) - 1)
+    message = tf.gather(tf.constant([message for _, message in problems]), first_failed)
+    return [tf.debugging.Assert(tf.reduce_all(oks), [message, "min:", low, "max:", high])]
 
 
 def as_float(x, dtype, name="x"):
