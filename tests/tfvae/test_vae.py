@@ -113,6 +113,10 @@ def test_compiled_evaluation_matches_the_eager_batch_and_rejects_bad_values():
     np.testing.assert_allclose(compiled[:8], eager, rtol=1e-5)
     np.testing.assert_allclose(model.reconstruct(X_TEST[:21], batch_size=8)[16:], model.reconstruct(X_TEST[16:21]),
                                rtol=1e-5, atol=1e-6)
+    # Many samples: batches shrink to elbo.MAX_DECODES // K examples (5 for K = 200),
+    # so asking for batches of 256 gives the estimate of batches of 5 (same seeds).
+    np.testing.assert_allclose(model.elbo(X_TEST[:12], num_samples=200, seed=1),
+                               model.elbo(X_TEST[:12], num_samples=200, seed=1, batch_size=5), rtol=1e-5)
     bad = X_TEST[:21].copy()
     bad[18, 0, 0, 0] = np.nan  # in the last batch, after two compiled ones
     with pytest.raises(ValueError, match="NaN"):

@@ -196,30 +196,32 @@ class ContrastiveVAE(LatentVariableModel):
         return self._update_trackers(terms)
 
     # ------------------------------------------------------ user-facing API
-    def salient_embedding(self, x, batch_size=256):
-        """Posterior means of s, a numpy array `(N, salient_dim)`."""
-        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[0].mean(), None).numpy()
+    def salient_embedding(self, x, batch_size=256, verbose=0):
+        """Posterior means of s, a numpy array `(N, salient_dim)` (`verbose`: a progress bar)."""
+        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[0].mean(), None, verbose).numpy()
 
-    def background_embedding(self, x, batch_size=256):
+    def background_embedding(self, x, batch_size=256, verbose=0):
         """Posterior means of z, a numpy array `(N, background_dim)`."""
-        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None).numpy()
+        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None, verbose).numpy()
 
-    def separate(self, x, batch_size=256):
+    def separate(self, x, batch_size=256, verbose=0):
         """Splits target examples into layers shaped like `x`: a dict of numpy arrays
         `"reconstruction"`, `"background"`, `"foreground"` and `"background_layer"`,
         with `foreground + background_layer == x`, and `"mask"` `(N, H, W, 1)` with
         `decoder="layered"` (`separation.image_layers`)."""
         split = lambda xb, _: self._separate_batch(xb)
-        return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None).items()}
+        return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None, verbose).items()}
 
     def _separate_batch(self, x):
         """`separate` of one prepared batch, as tensors."""
         return separation.image_layers(self, x)
 
-    def elbo(self, x, num_samples=None, seed=None, batch_size=256):
-        """Per-example target ELBO with both latents, `(N,)` nats (beta not applied)."""
+    def elbo(self, x, num_samples=None, seed=None, batch_size=256, verbose=0):
+        """Per-example target ELBO with both latents, `(N,)` nats (beta not applied);
+        arguments as `VAE.elbo`."""
+        num_samples = num_samples or self.num_samples
         target_elbo = lambda xb, s: self._target_terms(xb, self.noise_seed(s), False, num_samples)[0]["target_elbo"]
-        return self._per_batch(x, batch_size, target_elbo, seed)
+        return self._per_batch(x, elbo_lib.samples_batch(batch_size, num_samples), target_elbo, seed, verbose)
 
     def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64, verbose=1):
         """Per-example IWAE estimate of log p(x) with both latents, `(N,)`: a lower

@@ -116,7 +116,18 @@ def elbo_terms(x, posterior, prior, decode, num_samples, seed, analytic_kl=True)
     return {"reconstruction": reconstruction, "kl": kl, "elbo": reconstruction - kl}
 
 
-def iwae_bound(x, posterior, prior, decode, num_samples, seed, max_decodes=1024):
+#: Latents decoded at once by the evaluation methods (`iwae_bound`'s passes, and the
+#: batches of `elbo` with many samples): the memory of one pass.
+MAX_DECODES = 1024
+
+
+def samples_batch(batch_size, num_samples):
+    """Examples per pass when each is decoded `num_samples` times: `batch_size`, at
+    most `MAX_DECODES // num_samples` and at least 1."""
+    return max(1, min(int(batch_size), MAX_DECODES // int(num_samples)))
+
+
+def iwae_bound(x, posterior, prior, decode, num_samples, seed, max_decodes=MAX_DECODES):
     """Importance-weighted bound log (1/K) sum_k p(x, z_k) / q(z_k|x) (Burda et al. 2016).
 
     Equals the ELBO for K = 1, rises with K and tends to log p(x). The K samples are

@@ -109,16 +109,21 @@ class VAE(LatentVariableModel):
         return terms
 
     # ------------------------------------------------------ user-facing API
-    def elbo(self, x, num_samples=None, seed=None, batch_size=256):
+    def elbo(self, x, num_samples=None, seed=None, batch_size=256, verbose=0):
         """Per-example ELBO in nats, shape `(N,)` (eq. 2.7; beta is not applied).
 
         Args:
-            x: array `(N, *input_shape)`.
+            x: array `(N, *input_shape)` or a batched `tf.data.Dataset`.
             num_samples: int. MC samples per example (default: the model's).
             seed: int or None. Fix it for a reproducible estimate.
-            batch_size: int. Examples per forward pass.
+            batch_size: int. Examples per forward pass, at most
+                `elbo.MAX_DECODES // num_samples` for arrays (memory does not grow
+                with `num_samples` up to `MAX_DECODES`).
+            verbose: 0 or 1. A progress bar over the examples (more than one batch).
         """
-        return self._per_batch(x, batch_size, lambda xb, s: self._elbo_terms(xb, num_samples=num_samples, seed=s)["elbo"], seed)
+        num_samples = num_samples or self.num_samples
+        elbo = lambda xb, s: self._elbo_terms(xb, num_samples=num_samples, seed=s)["elbo"]
+        return self._per_batch(x, elbo_lib.samples_batch(batch_size, num_samples), elbo, seed, verbose)
 
     def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64, verbose=1):
         """Per-example importance-weighted estimate of log p(x) (IWAE bound), `(N,)`.
@@ -141,9 +146,10 @@ class VAE(LatentVariableModel):
 
         return self._per_batch(x, batch_size, bound, seed, verbose)
 
-    def reconstruct(self, x, batch_size=256):
-        """Likelihood mean at the posterior mean, shaped like `x`."""
-        return self._per_batch(x, batch_size, lambda xb, _: self.decode(self.posterior(self.encoder(xb)).mean()).mean(), None)
+    def reconstruct(self, x, batch_size=256, verbose=0):
+        """Likelihood mean at the posterior mean, shaped like `x` (`verbose`: a progress bar)."""
+        mean = lambda xb, _: self.decode(self.posterior(self.encoder(xb)).mean()).mean()
+        return self._per_batch(x, batch_size, mean, None, verbose)
 
     def sample(self, n, seed=None, mean=True):
         """Draws `n` examples from the model: z ~ p(z), then the likelihood's mean
