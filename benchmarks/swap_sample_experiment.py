@@ -115,7 +115,7 @@ def main():
         for seed in args.seeds:
             stored = json.load(open(separation.run_path(args.runs, name, "recommended", seed)))
             new = json.load(open(out(name, seed)))
-            print(f"| {name} | {seed} | " + " | ".join(f"{stored[k]:.4f} / {new[k]:.4f}" for k in keys) + " |")
+            print(f"| {name} | {seed} | " + " | ".join(f"{stored.get(k, np.nan):.4f} / {new.get(k, np.nan):.4f}" for k in keys) + " |")
 
 
 if __name__ == "__main__":
