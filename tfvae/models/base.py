@@ -162,14 +162,15 @@ class LatentVariableModel(keras.Model):
         return x
 
     def _per_batch(self, x, batch_size, fn, seed, verbose=0):
-        """Applies `fn(x_batch, seed_b)` to checked batches and concatenates.
+        """Applies `fn(x_batch, seed_b)` to checked batches and concatenates the
+        outputs into numpy arrays (a dict of them if `fn` returns a dict).
 
         `x` is an array `(N, *input_shape)` (converted a batch at a time) or a
         batched `tf.data.Dataset` yielding `x`, `(x, y)` or a dict with key
         `input_key` (streamed, so data larger than memory works). `fn` may return a
         tensor or a dict of tensors. With more than one batch, `fn` runs as one
-        `tf.function` (traced once per batch shape, usually two; its intermediates freed as the
-        graph goes), and each batch's output is moved to host memory straight
+        `tf.function` (traced once per batch shape, usually two; its
+        intermediates freed as the graph goes), and each batch's output is moved to host memory straight
         away: beyond the outputs themselves, memory does not grow with N. Input
         checks run eagerly on each batch (`_prepare`), so bad data raises
         `ValueError` before any network runs. With `verbose`, a progress bar
@@ -194,7 +195,7 @@ class LatentVariableModel(keras.Model):
                 progress.add(int(prepared.shape[0]))
         if not outputs:
             raise ValueError("got no examples to evaluate.")
-        return tf.nest.map_structure(lambda *parts: tf.convert_to_tensor(np.concatenate(parts, axis=0)), *outputs)
+        return tf.nest.map_structure(lambda *parts: np.concatenate(parts, axis=0), *outputs)
 
     # ---------------------------------------------------------------- saving
     def load_own_variables(self, store):

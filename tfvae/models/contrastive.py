@@ -198,11 +198,11 @@ class ContrastiveVAE(LatentVariableModel):
     # ------------------------------------------------------ user-facing API
     def salient_embedding(self, x, batch_size=256, verbose=0):
         """Posterior means of s, a numpy array `(N, salient_dim)` (`verbose`: a progress bar)."""
-        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[0].mean(), None, verbose).numpy()
+        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[0].mean(), None, verbose)
 
     def background_embedding(self, x, batch_size=256, verbose=0):
         """Posterior means of z, a numpy array `(N, background_dim)`."""
-        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None, verbose).numpy()
+        return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None, verbose)
 
     def separate(self, x, batch_size=256, verbose=0):
         """Splits target examples into layers shaped like `x`: a dict of numpy arrays
@@ -210,7 +210,7 @@ class ContrastiveVAE(LatentVariableModel):
         with `foreground + background_layer == x`, and `"mask"` `(N, H, W, 1)` with
         `decoder="layered"` (`separation.image_layers`)."""
         split = lambda xb, _: self._separate_batch(xb)
-        return {k: v.numpy() for k, v in self._per_batch(x, batch_size, split, None, verbose).items()}
+        return self._per_batch(x, batch_size, split, None, verbose)
 
     def _separate_batch(self, x):
         """`separate` of one prepared batch, as tensors."""
@@ -221,7 +221,8 @@ class ContrastiveVAE(LatentVariableModel):
         arguments as `VAE.elbo`."""
         num_samples = num_samples or self.num_samples
         target_elbo = lambda xb, s: self._target_terms(xb, self.noise_seed(s), False, num_samples)[0]["target_elbo"]
-        return self._per_batch(x, elbo_lib.samples_batch(batch_size, num_samples), target_elbo, seed, verbose)
+        batch_size = elbo_lib.samples_batch(batch_size, num_samples)
+        return tf.convert_to_tensor(self._per_batch(x, batch_size, target_elbo, seed, verbose))
 
     def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64, verbose=1):
         """Per-example IWAE estimate of log p(x) with both latents, `(N,)`: a lower
@@ -233,7 +234,7 @@ class ContrastiveVAE(LatentVariableModel):
             prior = tfd.Blockwise([self.salient_prior, self.background_prior])
             return elbo_lib.iwae_bound(xb, q, prior, self._decode_joint(False), num_samples, self.noise_seed(s))
 
-        return self._per_batch(x, batch_size, bound, seed, verbose)
+        return tf.convert_to_tensor(self._per_batch(x, batch_size, bound, seed, verbose))
 
     def sample(self, n, seed=None, mean=True):
         """Draws `n` target-like examples: s ~ p(s), z ~ p(z), then the likelihood's

@@ -123,7 +123,8 @@ class VAE(LatentVariableModel):
         """
         num_samples = num_samples or self.num_samples
         elbo = lambda xb, s: self._elbo_terms(xb, num_samples=num_samples, seed=s)["elbo"]
-        return self._per_batch(x, elbo_lib.samples_batch(batch_size, num_samples), elbo, seed, verbose)
+        batch_size = elbo_lib.samples_batch(batch_size, num_samples)
+        return tf.convert_to_tensor(self._per_batch(x, batch_size, elbo, seed, verbose))
 
     def log_likelihood(self, x, num_samples=100, seed=None, batch_size=64, verbose=1):
         """Per-example importance-weighted estimate of log p(x) (IWAE bound), `(N,)`.
@@ -144,12 +145,12 @@ class VAE(LatentVariableModel):
             posterior = self.posterior(self.encoder(xb))
             return elbo_lib.iwae_bound(xb, posterior, self.prior, self.decode, num_samples, self.noise_seed(s))
 
-        return self._per_batch(x, batch_size, bound, seed, verbose)
+        return tf.convert_to_tensor(self._per_batch(x, batch_size, bound, seed, verbose))
 
     def reconstruct(self, x, batch_size=256, verbose=0):
         """Likelihood mean at the posterior mean, shaped like `x` (`verbose`: a progress bar)."""
         mean = lambda xb, _: self.decode(self.posterior(self.encoder(xb)).mean()).mean()
-        return self._per_batch(x, batch_size, mean, None, verbose)
+        return tf.convert_to_tensor(self._per_batch(x, batch_size, mean, None, verbose))
 
     def sample(self, n, seed=None, mean=True):
         """Draws `n` examples from the model: z ~ p(z), then the likelihood's mean
