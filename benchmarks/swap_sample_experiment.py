@@ -15,13 +15,6 @@ both in alternating epochs.
     PYTHONPATH=.:benchmarks python benchmarks/swap_sample_experiment.py --runs RUNS --speed
 """
 
-import argparse
-import concurrent.futures
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import tensorflow as tf
 
@@ -53,70 +46,7 @@ def patch():
     return original_call
 
 
-def speed(count):
-    """Pairs/s of the recipe and the patched recipe against the plain contrastive VAE,
-    alternating epochs in this process (the recipe is traced before the patch)."""
-    import keras
-
-    import pipelines
-    import tfvae
-    from train_speed import (BACKGROUND, FILTERS, SALIENT, PlainContrastiveVAE, epoch_rate, prepare, ratio_cells,
-                             table)
-    from tfvae.networks import conv_decoder, conv_encoder
-
-    grass = pipelines.mnist_on_grass("train")
-    data = {"target": grass.target["x"], "background": grass.background["x"][: len(grass.target["x"])]}
-    shape = data["target"].shape[1:]
-    recipe = lambda: tfvae.ContrastiveVAE(shape, SALIENT, BACKGROUND, network_kwargs={"filters": FILTERS}, seed=0)
-    models = {"plain Keras contrastive VAE": prepare(PlainContrastiveVAE(
-        conv_encoder(shape, 2 * SALIENT, FILTERS), conv_encoder(shape, 2 * BACKGROUND, FILTERS),
-        conv_decoder(SALIENT + BACKGROUND, shape, 1, FILTERS)), data, 128)}
-    models["recommended"] = prepare(recipe(), data, 128)
-    patch()
-    models["recommended, swap on the ELBO's sample"] = prepare(recipe(), data, 128)
-    rates = {name: [] for name in models}
-    for _ in range(count):
-        for name, model in models.items():
-            rates[name].append(epoch_rate(model, data, 128))
-    cells = ratio_cells(rates, next(iter(models)))
-    print(table(["model", "pairs/s (median)", "ratio: median (range)"], [(n, *cells[n]) for n in models]))
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", required=True, help="the suite's run folder (stored unpatched runs)")
-    parser.add_argument("--settings", nargs="+", default=["grass_01", "alpha_0123"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--speed", action="store_true", help="time the recipe and the patched one instead")
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--one", nargs=2, metavar=("SETTING", "SEED"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    import separation
-
-    if args.speed:
-        return speed(args.rounds)
-    out = lambda name, seed: os.path.join(args.runs, "swap_sample", f"{name}-{seed}.json")
-    if args.one:
-        patch()
-        metrics = separation.train_and_score(args.one[0], "recommended", int(args.one[1]))
-        os.makedirs(os.path.dirname(out(*args.one)), exist_ok=True)
-        with open(out(*args.one), "w") as f:
-            json.dump(metrics, f, indent=2)
-        return
-    jobs = [(name, seed) for name in args.settings for seed in args.seeds if not os.path.exists(out(name, seed))]
-    command = lambda job: [sys.executable, __file__, "--runs", args.runs, "--one", job[0], str(job[1])]
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda job: subprocess.call(command(job), stdout=subprocess.DEVNULL), jobs))
-    keys = ("salient_silhouette", "background_silhouette", "background_mse", "seconds")
-    print("| setting | seed | " + " | ".join(f"{k}: recipe / swap on the sample" for k in keys) + " |")
-    print("|---|---|" + "---|" * len(keys))
-    for name in args.settings:
-        for seed in args.seeds:
-            stored = json.load(open(separation.run_path(args.runs, name, "recommended", seed)))
-            new = json.load(open(out(name, seed)))
-            print(f"| {name} | {seed} | " + " | ".join(f"{stored.get(k, np.nan):.4f} / {new.get(k, np.nan):.4f}" for k in keys) + " |")
-
-
 if __name__ == "__main__":
-    main()
+    import recipe_experiment
+
+    recipe_experiment.main({"swap_sample": ("swap on the ELBO's sample", patch)}, __doc__)
