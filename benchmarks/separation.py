@@ -53,9 +53,9 @@ def build(row, setting, shape, seed):
     return model
 
 
-def train_and_score(name, row, seed, steps=None):
-    """Trains one row on one setting and seed (`steps` overrides the setting's);
-    returns its metrics."""
+def train(name, row, seed, steps=None):
+    """Trains one model row (not "cpca") on one setting and seed (`steps` overrides
+    the setting's); returns `(model, data, training seconds)`."""
     import keras
 
     import pipelines
@@ -63,14 +63,21 @@ def train_and_score(name, row, seed, steps=None):
     setting = suite_settings.SETTINGS[name]
     data = suite_settings.load(name, seed)
     keras.utils.set_random_seed(seed)
-    if row == "cpca":
-        return suite_report.contrastive_pca(data, setting, seed, TEST_EXAMPLES)
     model = build(row, setting, data.input_shape, seed)
     stream = data.train_pairs.map(lambda p: p["target"]) if row == "vae" else data.train_pairs
     batches = pipelines.batch_pipeline(stream, BATCH, shuffle=False, scale=False)
     start = time.time()
     model.fit(batches, epochs=max(1, (steps or setting.steps) // STEPS_PER_EPOCH), steps_per_epoch=STEPS_PER_EPOCH, verbose=0)
-    seconds = time.time() - start
+    return model, data, time.time() - start
+
+
+def train_and_score(name, row, seed, steps=None):
+    """Trains one row on one setting and seed (`steps` overrides the setting's);
+    returns its metrics."""
+    if row == "cpca":
+        data = suite_settings.load(name, seed)
+        return suite_report.contrastive_pca(data, suite_settings.SETTINGS[name], seed, TEST_EXAMPLES)
+    model, data, seconds = train(name, row, seed, steps)
     return {**suite_report.score(model, data, TEST_EXAMPLES, seed), "seconds": seconds}
 
 
