@@ -13,7 +13,6 @@ on the stroke (alpha > 0.5) and clear of it (alpha < 0.05).
 import argparse
 
 import numpy as np
-import tensorflow as tf
 
 import separation
 
@@ -38,14 +37,14 @@ def main():
     target = data.test.target
     size = separation.TEST_EXAMPLES
     x, truth, digit = target["x"][:size], target["background"][:size], target["digit"][:size]
-    q_s, q_z = model.encode(x)
-    reconstruction = model.decode(q_s.mean(), q_z.mean()).mean().numpy()
-    decoded = model._decode_background(q_z.mean()).mean().numpy()
+    parts = model.separate(x)
+    decoded = model._decode_background(model.encode(x)[1].mean()).mean().numpy()
     estimates = {"mean training crop": np.broadcast_to(data.train.background["x"].mean(0), truth.shape),
                  "decoded background alone": decoded}
     if hasattr(model.likelihood, "noise_mean"):
-        residuals = x - reconstruction
-        estimates["+ texture (separate())"] = decoded + model.likelihood.noise_mean(tf.constant(residuals)).numpy()
+        texture = parts["background"] - decoded  # what separate() adds to both layers
+        residuals = x - (parts["reconstruction"] - texture)
+        estimates["+ texture (separate())"] = parts["background"]
         clear = (digit < 0.05).astype(np.float32)
         estimates["+ texture fitted clear of the digit (oracle)"] = decoded + texture_on(model.likelihood, residuals,
                                                                                           clear)

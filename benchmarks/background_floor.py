@@ -25,9 +25,9 @@ def projection_errors(train, test, components=COMPONENTS):
     components, for K in `components`; key 0 is the mean alone."""
     mean = train.mean(0)
     _, _, basis = np.linalg.svd(train - mean, full_matrices=False)
-    errors = {0: float(np.mean(np.square(test - mean)))}
+    centred = test - mean
+    errors = {0: float(np.mean(np.square(centred)))}
     for k in components:
-        centred = test - mean
         errors[k] = float(np.mean(np.square(centred - centred @ basis[:k].T @ basis[:k])))
     return errors
 
