@@ -122,6 +122,7 @@ def fit_distributed(
     hooks.on_train_begin()
     history = {}
     step, total = done, epochs * steps_per_epoch
+    model.planned_steps.assign(total)  # for schedules in the unit "fit", as fit sets it
     while step < total:
         if step % steps_per_epoch == 0 or step == done:
             model.epoch.assign(step // steps_per_epoch)  # for schedules in epochs, as fit sets it

@@ -31,8 +31,8 @@ def schedule_warnings(model, epochs, steps_per_epoch):
         named.append(("the likelihood's low-rank factor", start))
     lines = []
     for name, schedule in named:
-        if not isinstance(schedule, schedules.Ramp) or schedule.is_constant:
-            continue
+        if not isinstance(schedule, schedules.Ramp) or schedule.is_constant or schedule.unit == "fit":
+            continue  # a share of the training always ends within it
         end = schedule.start + schedule.duration
         last = epochs if schedule.unit == "epoch" else epochs * steps_per_epoch
         if end > last:

@@ -22,11 +22,19 @@ class Likelihood(DistributionLayer):
     Subclasses set `support` (a human-readable description) and `bounds`, the
     interval the support lies in; one whose support is not a whole interval
     (counts) also overrides `in_support` and `batch_in_support`.
+
+    `layers_add` answers a model's question about the data: whether a target is
+    its background plus (or laid over) a foreground in the space of the values
+    themselves, so that `x_t - b + x_b` is another target with the same foreground.
+    Regularizers that assume it (`BackgroundSwapInvariance`) are in a model's
+    default list only where it holds.
     """
 
     support = "finite real numbers"
     #: (lowest, highest) value the likelihood can score.
     bounds = (-np.inf, np.inf)
+    #: Whether foreground and background combine by addition (or compositing) in data space.
+    layers_add = True
 
     def in_support(self, x):
         """Returns a boolean tensor, True where `x` is a value the likelihood can score."""
@@ -250,10 +258,15 @@ MAX_LOG_RATE = 80.0
 
 class CountLikelihood(Likelihood):
     """Base of the count likelihoods: support is the non-negative integers. The
-    decoder's log-rate is capped at `MAX_LOG_RATE`."""
+    decoder's log-rate is capped at `MAX_LOG_RATE`.
+
+    Counts do not add as layers: a target-only program multiplies a gene's rate, and
+    a cell's library size scales every gene, so `x_t - b + x_b` is no cell
+    (`layers_add` is False)."""
 
     support = "non-negative integers (counts)"
     bounds = (0.0, np.inf)
+    layers_add = False
 
     def in_support(self, x):
         return super().in_support(x) & tf.equal(x, tf.round(x))
@@ -319,10 +332,11 @@ LIKELIHOODS = {
 #: Names for configured Normal likelihoods (shared with the command line): a learned
 #: scale starting at 0.1, one for all values, one per value or predicted per example.
 NORMAL_SCALES = {"normal_global": "global", "normal_per_dimension": "per_dimension", "normal_predicted": "predicted"}
-#: `"normal_low_rank"`: `LowRankNormal` of rank `rank` whose factor learns from step
-#: `start`, on inputs of at least `min_values` values (a 16x16 image); below that, the
-#: global-scale Normal (`"normal_global"`).
-LOW_RANK = {"rank": 16, "min_values": 256, "start": 500}
+#: `"normal_low_rank"`: `LowRankNormal` of rank `rank` whose factor learns from the
+#: share `start` of the training on (`Ramp(start=..., unit="fit")`: 500 of the 1,200
+#: steps it was tuned with), on inputs of at least `min_values` values (a 16x16 image);
+#: below that, the global-scale Normal (`"normal_global"`).
+LOW_RANK = {"rank": 16, "min_values": 256, "start": 0.4}
 NAMES = (*LIKELIHOODS, *NORMAL_SCALES, "normal_low_rank")
 
 
@@ -331,7 +345,7 @@ def get_likelihood(likelihood, event_shape, seed=None):
 
     `"normal"` has scale 1; `"normal_global"`, `"normal_per_dimension"` and
     `"normal_predicted"` learn their scale from 0.1 (`Normal`); `"normal_low_rank"`
-    is `LowRankNormal` of rank 16, learned from step 500, scale from 0.1, on inputs
+    is `LowRankNormal` of rank 16, learned from 40% of the training on, scale from 0.1, on inputs
     of 256 values or more, and `"normal_global"` on smaller ones, where a
     covariance of any rank takes a share of the input that the latents need.
 
@@ -357,5 +371,6 @@ def get_likelihood(likelihood, event_shape, seed=None):
     if likelihood == "normal_low_rank":
         if int(np.prod(event_shape)) < LOW_RANK["min_values"]:
             return get_likelihood("normal_global", event_shape)
-        return LowRankNormal(event_shape, LOW_RANK["rank"], fixed_scale=0.1, seed=seed or 0, start=LOW_RANK["start"])
+        start = Ramp(1.0, start=LOW_RANK["start"], unit="fit")
+        return LowRankNormal(event_shape, LOW_RANK["rank"], fixed_scale=0.1, seed=seed or 0, start=start)
     raise ValueError(f"likelihood must be one of {list(NAMES)} or a Likelihood layer, got {likelihood!r}.")

@@ -41,6 +41,12 @@ class LatentVariableModel(keras.Model):
             loss was NaN or inf (-1: none). `fit` checks it at every epoch end:
             a diverged epoch restores the weights of the epoch's start and raises
             `FloatingPointError` naming the step (no NaN reaches later callbacks).
+        planned_steps: int64 scalar variable, the optimizer step at which the
+            current training is planned to end (0: not known yet), set by `fit`
+            when it starts (its epochs times its steps per epoch, after the steps
+            already taken; after the first epoch for data of unknown length).
+            Schedules in the unit `"fit"` read `step / planned_steps`, so a late
+            start is the same share of the training on any data size.
     """
 
     #: Key of the examples in dict batches given to the evaluation methods.
@@ -63,6 +69,8 @@ class LatentVariableModel(keras.Model):
         self.first_nonfinite_step = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(-1), dtype="int64", trainable=False,
             aggregation="only_first_replica", name="first_nonfinite_step")
+        self.planned_steps = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False,
+                                             aggregation="only_first_replica", name="planned_steps")
 
     def _track(self, names):
         """Creates one `Mean` tracker per named term (call once from `__init__`)."""
@@ -133,9 +141,10 @@ class LatentVariableModel(keras.Model):
         return tf.constant([int(seed), 0], dtype=tf.int32)
 
     def scheduled(self, schedule):
-        """The value of a `tfvae.schedules.Schedule` now: at the optimizer's step and
-        the model's `epoch`, a float32 scalar read in the graph (no retracing as it
-        changes); its final value when the model has no optimizer.
+        """The value of a `tfvae.schedules.Schedule` now: at the optimizer's step, the
+        model's `epoch` and the training's progress (`progress`), a float32 scalar
+        read in the graph (no retracing as it changes); its final value when the
+        model has no optimizer.
 
         Args:
             schedule: a `Schedule` or a number.
@@ -143,7 +152,15 @@ class LatentVariableModel(keras.Model):
         schedule = schedules.as_schedule(schedule)
         if getattr(self, "optimizer", None) is None:  # not compiled
             return tf.constant(schedule.final, tf.float32)
-        return schedule(self.optimizer.iterations, self.epoch)
+        return schedule(self.optimizer.iterations, self.epoch, self.progress())
+
+    def progress(self):
+        """The share of the planned training done, `step / planned_steps` clipped to
+        [0, 1], a float32 scalar; 0 while the plan is not known (before `fit`, or
+        during the first epoch over data of unknown length)."""
+        planned = tf.cast(self.planned_steps, tf.float32)
+        done = tf.cast(self.optimizer.iterations, tf.float32)
+        return tf.where(planned > 0.0, tf.minimum(done / tf.maximum(planned, 1.0), 1.0), 0.0)
 
     def kl_weight(self):
         """The weight of the KL term now: `beta`, or its schedule's value (eq. 2.7
@@ -205,6 +222,11 @@ class LatentVariableModel(keras.Model):
         from tfvae.models import legacy
 
         if legacy.holds_kl_scale(store):
+            return
+        own = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) < len(own):  # a file of an earlier 0.2, without planned_steps
+            for i, variable in enumerate(own[: len(store.keys())]):
+                variable.assign(store[f"{i}"])
             return
         super().load_own_variables(store)
 
@@ -365,10 +387,21 @@ def divergence_error(step, where, kept):
 
 
 class _TrainingGuard(keras.callbacks.Callback):
-    """`fit`'s own bookkeeping: sets the model's `epoch` at every epoch start; at every
-    epoch end (before other callbacks) raises on an epoch that saw no batch, and on
-    a loss that became NaN or inf, after restoring the model's and its optimizer's
-    variables of the epoch's start."""
+    """`fit`'s own bookkeeping: sets the model's `planned_steps` when training starts
+    (or after the first epoch, over data of unknown length) and its `epoch` at every
+    epoch start; at every epoch end (before other callbacks) raises on an epoch
+    that saw no batch, and on a loss that became NaN or inf, after restoring the
+    model's and its optimizer's variables of the epoch's start."""
+
+    def on_train_begin(self, logs=None):
+        self.first_step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        self.plan(self.params.get("steps"))
+
+    def plan(self, steps_per_epoch):
+        """Sets `planned_steps` from the steps per epoch (None: not known yet)."""
+        epochs = self.params.get("epochs") or 1
+        self.planned = steps_per_epoch is not None
+        self.model.planned_steps.assign(self.first_step + epochs * int(steps_per_epoch) if self.planned else 0)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.epoch.assign(epoch)
@@ -379,6 +412,8 @@ class _TrainingGuard(keras.callbacks.Callback):
         return list(self.model.variables) + list(self.model.optimizer.variables)
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self.planned and epoch == 0:  # data of unknown length: the first epoch told its steps
+            self.plan(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) - self.first_step)
         if not logs:
             raise ValueError(f"fit saw no batch in epoch {epoch}: the training data is empty or ran out "
                              "(repeat a finite dataset, or lower steps_per_epoch).")
