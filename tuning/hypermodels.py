@@ -169,7 +169,10 @@ class ContrastiveVAEHyperModel(TfvaeHyperModel):
         else:
             regularizers = tfvae.presets.preset_kwargs(preset).get("regularizers")
         #: The regularizers every trial copies, with the trial's weights.
-        self.regularizers = tfvae.presets.default_regularizers() if regularizers is None else list(regularizers)
+        if regularizers is None:  # the recommended ones, for the likelihood the trials use
+            likelihood = tfvae.layers.get_likelihood(model_kwargs.get("likelihood", "normal_low_rank"), input_shape)
+            regularizers = tfvae.presets.default_regularizers(likelihood)
+        self.regularizers = list(regularizers)
         self.parameters = space_lib.contrastive_parameters(self.regularizers)
         super().__init__(input_shape, space, model_kwargs, name)
 

@@ -19,8 +19,8 @@ def test_the_constructors_defaults_are_the_recommended_preset():
     assert without_names(plain.get_config()) == without_names(preset.get_config())
     assert presets.PRESETS["recommended"].arguments == {}
     # What the recommended recipe is: conv networks for images, an additive decoder, a
-    # low-rank background covariance from step 500 (on 256 values or more), the relative
-    # swap invariance at 100 / 784 per value.
+    # low-rank background covariance over the last 60% of the fit (on 256 values or more),
+    # the relative swap invariance at 100 / 784 per value where values add as layers.
     assert plain.architecture == "conv" and plain.decoder_kind == "additive"
     [invariance] = plain.regularizers
     assert isinstance(invariance, regularizers.BackgroundSwapInvariance) and invariance.weight.final == 100.0 / 784
@@ -28,8 +28,12 @@ def test_the_constructors_defaults_are_the_recommended_preset():
     # Rank 16 and an invariance of 100 on 28x28 images (as tuned); 64 values: no covariance, a global scale.
     assert not isinstance(plain.likelihood, LowRankNormal) and plain.likelihood.scale == "global"
     mnist = ContrastiveVAE((28, 28, 1), 2, 3)
-    assert isinstance(mnist.likelihood, LowRankNormal) and mnist.likelihood.start.start == 500
+    start = mnist.likelihood.start
+    assert isinstance(mnist.likelihood, LowRankNormal) and (start.start, start.unit) == (0.4, "fit")
     assert mnist.likelihood.rank == 16 and abs(mnist.regularizers[0].weight.final * 784 - 100.0) < 1e-9
+    # Counts do not add as layers: no swap penalty by default; an explicit one is kept.
+    assert ContrastiveVAE((30,), 2, 3, likelihood="negative_binomial").regularizers == []
+    assert ContrastiveVAE((30,), 2, 3, likelihood="poisson", regularizers=[invariance]).regularizers == [invariance]
 
 
 @pytest.mark.parametrize("name", sorted(presets.PRESETS))

@@ -34,8 +34,9 @@ class Preset:
 PRESETS = {
     "recommended": Preset(
         "additive decoder, a low-rank background noise covariance (rank 16, on inputs of 256 values or more) learned from "
-        "background examples from step 500, "
-        "and salient means invariant to a swap of the target's background (weight 100 / 784 per input value)",
+        "background examples over the last 60% of the training, "
+        "and, where foreground and background add in data space (not counts), salient means invariant to a swap of "
+        "the target's background (weight 100 / 784 per input value)",
         "tfvae; the additive decoder after Lachapelle et al. 2023, the low-rank noise after Tipping & Bishop 1999",
     ),
     "abid_zou_2019": Preset(
@@ -74,9 +75,17 @@ PRESETS = {
 }
 
 
-def default_regularizers():
-    """The recommended regularizers, fresh objects: `[BackgroundSwapInvariance(100 / 784)]`
-    (a weight per input value: 100 on a 28x28 image)."""
+def default_regularizers(likelihood=None):
+    """The recommended regularizers for a likelihood, fresh objects:
+    `[BackgroundSwapInvariance(100 / 784)]` (a weight per input value: 100 on a 28x28
+    image) where foreground and background add in data space (`likelihood.layers_add`,
+    or no likelihood given), none for counts, where the swap is no cell.
+
+    Args:
+        likelihood: a `tfvae.layers.Likelihood` or None.
+    """
+    if likelihood is not None and not likelihood.layers_add:
+        return []
     return [BackgroundSwapInvariance(RECOMMENDED_WEIGHT)]
 
 

@@ -90,8 +90,14 @@ class BackgroundSwapInvariance(Regularizer):
     scaling the (dimensionless) relative move by D keeps their balance whatever the
     input size, so one `weight` (per value) serves 8x8 and 28x28 images alike.
     Target i of the global batch gets background example i mod B_b, however many
-    replicas share the batch. It assumes targets are foreground and background
-    laid together (additive or alpha composites).
+    replicas share the batch.
+
+    Assumes: a target is its background plus (or overlaid by) a foreground in the
+    space of the data values, so that `x_t - b + x_b` is a target with the same
+    foreground over another background (additive or alpha composites of images).
+    Counts break it (a program multiplies rates; library size scales a whole cell),
+    so a `ContrastiveVAE` adds it by default only where its likelihood's
+    `layers_add` holds.
 
     Args:
         weight: float or `tfvae.schedules.Schedule`, per input value
