@@ -3,7 +3,7 @@
 Importing tfvae has no side effects beyond importing TensorFlow, Keras and TFP.
 """
 
-from tfvae import callbacks, layers, metrics, networks, schedules
+from tfvae import callbacks, diagnostics, layers, metrics, networks, schedules
 from tfvae.models import VAE, ContrastiveVAE, LatentVariableModel, presets, regularizers
 
 __version__ = "0.2.0"
@@ -13,6 +13,7 @@ __all__ = [
     "VAE",
     "LatentVariableModel",
     "callbacks",
+    "diagnostics",
     "layers",
     "metrics",
     "networks",

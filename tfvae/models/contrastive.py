@@ -39,7 +39,8 @@ class ContrastiveVAE(LatentVariableModel):
             otherwise), `"mlp"` or `"conv"`, for the networks not given.
         likelihood: str (`tfvae.layers.LIKELIHOOD_NAMES`) or a `Likelihood` layer.
             The default `"normal_low_rank"` adds a noise covariance W W^T that
-            learns from background examples only, from step 500: background
+            learns from background examples only, from 40% of the training on
+            (a share of the steps `fit` plans, whatever the data's size): background
             texture that no latent need encode; `separate` adds its posterior
             mean to the background.
         posterior: str. `"diag"` or `"full"`, for both q(s|x) and q(z|x).
@@ -53,7 +54,9 @@ class ContrastiveVAE(LatentVariableModel):
             `(B, posterior params)` for q(s|x).
         background_encoder: optional Keras network, the same for q(z|x).
         regularizers: list of `tfvae.models.regularizers.Regularizer`; None gives
-            the recommended `[BackgroundSwapInvariance(100 / 784)]` (per input value), `[]` none.
+            the recommended `[BackgroundSwapInvariance(100 / 784)]` (per input value)
+            where the likelihood's data add as layers, and none for count
+            likelihoods (`presets.default_regularizers`); `[]` none.
         network_kwargs: dict. Passed to the network builders.
         analytic_kl: bool or None. None: closed form when available.
         **kwargs: `beta`, `num_samples`, `validate_inputs`, `seed` and
@@ -86,7 +89,7 @@ class ContrastiveVAE(LatentVariableModel):
                                                 "background_encoder")
         self.decoder_kind = decoder if isinstance(decoder, str) else None
         self.decoder = decoders.contrastive_decoder(self, decoder)
-        self.regularizers = presets.default_regularizers() if regularizers is None else list(regularizers)
+        self.regularizers = presets.default_regularizers(self.likelihood) if regularizers is None else list(regularizers)
         terms = [r.term for r in self.regularizers]
         if len(set(terms)) < len(terms):
             raise ValueError(f"regularizers log under one name each; got {terms}.")
@@ -203,6 +206,40 @@ class ContrastiveVAE(LatentVariableModel):
     def background_embedding(self, x, batch_size=256, verbose=0):
         """Posterior means of z, a numpy array `(N, background_dim)`."""
         return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None, verbose)
+
+    def salient_gain(self, x, batch_size=256, verbose=0):
+        """What s adds to each example's fit: log p(x | E[s|x], E[z|x]) - log p(x | 0, E[z|x]),
+        a numpy array `(N,)` of nats. Large on targets whose foreground s explains,
+        near 0 on backgrounds and where the salient space is empty."""
+
+        def gain(xb, _):
+            q_s, q_z = self._posteriors(xb)
+            with_s = self.decode(q_s.mean(), q_z.mean()).log_prob(xb)
+            return with_s - self._decode_background(q_z.mean(), learn=False).log_prob(xb)
+
+        return self._per_batch(x, batch_size, gain, None, verbose)
+
+    def diagnose(self, target, background, seed=0):
+        """Label-free scores of the separation on held-out targets and backgrounds
+        (`tfvae.diagnostics.separation_diagnostics`); warns (`UserWarning`, one line
+        each) of an empty salient space or target-only signal in z.
+
+        Args:
+            target: array `(N, *input_shape)` of held-out targets.
+            background: array `(M, *input_shape)` of held-out backgrounds.
+            seed: int. Seed of the subsample and of the classifier's folds.
+
+        Returns:
+            The dict of scores.
+        """
+        import warnings
+
+        from tfvae import diagnostics
+
+        scores = diagnostics.separation_diagnostics(self, target, background, seed)
+        for line in diagnostics.separation_warnings(scores):
+            warnings.warn(line, UserWarning, stacklevel=2)
+        return scores
 
     def separate(self, x, batch_size=256, verbose=0):
         """Splits target examples into layers shaped like `x`: a dict of numpy arrays
