@@ -10,11 +10,9 @@ resumes where it stopped; the report is written from those files.
 """
 
 import argparse
-import concurrent.futures
 import json
 import os
 import shlex
-import subprocess
 import sys
 import time
 
@@ -22,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import jobs  # noqa: E402
 import suite_report  # noqa: E402
 import suite_settings  # noqa: E402
 
@@ -76,7 +75,9 @@ def train_and_score(name, row, seed, steps=None):
     returns its metrics."""
     if row == "cpca":
         data = suite_settings.load(name, seed)
-        return suite_report.contrastive_pca(data, suite_settings.SETTINGS[name], seed, TEST_EXAMPLES)
+        setting = suite_settings.SETTINGS[name]
+        return suite_report.contrastive_pca(data.train, data.test, setting.salient_dim, setting.source == "counts", seed,
+                                            TEST_EXAMPLES)
     model, data, seconds = train(name, row, seed, steps)
     return {**suite_report.score(model, data, TEST_EXAMPLES, seed), "seconds": seconds}
 
@@ -88,31 +89,14 @@ def run_path(runs, name, row, seed):
 def run_one(runs, name, row, seed, steps=None):
     """`--one`: trains and scores one run in this process, writing its metrics."""
     metrics = train_and_score(name, row, seed, steps)
-    path = run_path(runs, name, row, seed)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "w") as f:
-        json.dump(metrics, f, indent=2)
-    os.replace(path + ".tmp", path)  # a killed run leaves no half-written file
+    jobs.write_metrics(run_path(runs, name, row, seed), metrics)
     print(f"{name} {row} seed {seed}: {json.dumps({k: round(v, 4) for k, v in metrics.items()})}", flush=True)
 
 
-def run_missing(runs, todo, jobs, steps=None):
-    """Runs every missing `(setting, row, seed)` in `jobs` parallel processes."""
-    missing = [job for job in todo if not os.path.exists(run_path(runs, *job))]
-    print(f"{len(todo) - len(missing)} runs present, {len(missing)} to train", flush=True)
-
-    def launch(job):
-        log = os.path.join(runs, "logs", "-".join(map(str, job)) + ".log")
-        os.makedirs(os.path.dirname(log), exist_ok=True)
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        command = [sys.executable, __file__, "--runs", runs, "--one", *map(str, job)]
-        command += ["--steps", str(steps)] if steps else []
-        with open(log, "w") as f:
-            code = subprocess.call(command, stdout=f, stderr=subprocess.STDOUT, env=env)
-        print(f"{'done' if code == 0 else f'FAILED ({code}, see {log})'}: {job}", flush=True)
-
-    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(launch, missing))
+def run_missing(runs, todo, parallel, steps=None):
+    """Runs every missing `(setting, row, seed)` in `parallel` processes."""
+    command = lambda job: [__file__, "--runs", runs, "--one", *map(str, job), *(["--steps", str(steps)] if steps else [])]
+    jobs.run_missing(todo, lambda job: run_path(runs, *job), command, os.path.join(runs, "logs"), parallel)
 
 
 def main(argv=None):

@@ -39,21 +39,22 @@ def _flat(x, counts):
     return np.log1p(x) if counts else x
 
 
-def contrastive_pca(data, setting, seed, size):
+def contrastive_pca(train, test, components, counts, seed, size):
     """cPCA (the `contrastive` package) of the test targets: fit on the training
-    targets and backgrounds (log1p for counts), alpha picked from 13 values in
-    [0.1, 1000] by the training silhouette (it sees the labels)."""
+    targets and backgrounds (`ContrastiveData`; log1p when `counts`), `components`
+    components, alpha picked from 13 values in [0.1, 1000] by the training
+    silhouette (it sees the labels)."""
     from contrastive import CPCA
 
     from tfvae import metrics
 
-    counts = setting.source == "counts"
-    train, test = data.train.target, data.test.target
-    cpca = CPCA(n_components=setting.salient_dim)
-    cpca.fit(_flat(train["x"], counts), _flat(data.train.background["x"], counts))
+    train_target, test_target = train.target, test.target
+    cpca = CPCA(n_components=components)
+    cpca.fit(_flat(train_target["x"], counts), _flat(train.background["x"], counts))
     embed = lambda x, alpha: np.real(cpca.cpca_alpha(_flat(x, counts), alpha))
-    alpha = max(np.logspace(-1, 3, 13), key=lambda a: metrics.silhouette(embed(train["x"], a), train["label"], seed=seed))
-    embedding, labels = embed(test["x"][:size], alpha), test["label"][:size]
+    alpha = max(np.logspace(-1, 3, 13),
+                key=lambda a: metrics.silhouette(embed(train_target["x"], a), train_target["label"], seed=seed))
+    embedding, labels = embed(test_target["x"][:size], alpha), test_target["label"][:size]
     return {"salient_silhouette": metrics.silhouette(embedding, labels),
             "salient_ari": metrics.kmeans_agreement(embedding, labels)["ari"], "alpha": float(alpha)}
 
