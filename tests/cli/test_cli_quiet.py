@@ -47,3 +47,18 @@ def test_schedules_the_run_ends_before_are_named():
 def test_an_epoch_that_is_not_one_pass_is_said(epoch_size, passes, line):
     note = run_checks.epoch_note(epoch_size, passes)
     assert note == line if line is None else note.startswith(line)
+
+
+def test_small_data_gets_epochs_of_at_least_100_batches():
+    import argparse
+    import types
+
+    from tfvae.cli import train
+
+    args = argparse.Namespace(epoch_size=None, model="cvae", batch_size=64)
+    small, large = (types.SimpleNamespace(epoch_examples=lambda model, n=n: n) for n in (600, 20_000))
+    # 600 targets: 100 batches an epoch (10.7 passes), so 12 epochs train 1,200 steps, not 120.
+    assert train.epoch_size(args, small) == 6400 and train._steps_per_epoch(args, small) == 100
+    assert train.epoch_size(args, large) == 20_000  # one pass when that is longer
+    args.epoch_size = 128
+    assert train.epoch_size(args, small) == 128  # the flag wins

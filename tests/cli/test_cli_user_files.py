@@ -29,7 +29,8 @@ def test_two_image_folders_without_labels_train_evaluate_and_export(tmp_path, ca
     printed = capsys.readouterr()
     assert "no labels: the label-based scores (silhouettes, k-means ARI and NMI) are skipped." in printed.out
     metrics = json.loads((run / "metrics.json").read_text())
-    assert {"test_target_elbo", "test_target_iwae10", "test_salient_active_units"} <= set(metrics)
+    assert {"test_target_elbo", "test_target_iwae10", "test_salient_active_units", "test_salient_auc",
+            "test_background_auc", "test_salient_gain"} <= set(metrics)  # label-free diagnostics too
     assert not any("silhouette" in key or "ari" in key for key in metrics)
     assert metrics["test_target_iwae10"] >= metrics["test_target_elbo"] - 1.0  # a tighter bound, up to MC noise
     assert np.load(run / "test_salient.npy").shape == (20, 2)  # 20% of the 100 photos held out for the test

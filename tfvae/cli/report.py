@@ -26,11 +26,13 @@ def evaluate(model, train, test, seed=0):
     Returns:
         Dict of floats (docs/user_guide.md, section 5, lists every key): the ELBO and
         IWAE bound of the test targets (`test_target_*` for a cVAE, `test_*` for a
-        VAE), and the separation (cVAE) or latent clustering (VAE) metrics; the
+        VAE), and the separation (cVAE) or latent clustering (VAE) metrics, with a
+        cVAE's label-free diagnostics (`tfvae.diagnostics`, test targets against
+        test backgrounds) as `test_salient_auc` and so on; the
         label-based ones only with labels of two classes or more (else a line says
         they are skipped).
     """
-    from tfvae import metrics
+    from tfvae import diagnostics, metrics
 
     target = test.target
     prefix = "test_target_" if hasattr(model, "separate") else "test_"
@@ -49,6 +51,9 @@ def evaluate(model, train, test, seed=0):
         )
         if "background" in target and train is not None:
             report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
+        if len(test.background.get("x", ())) >= 2 and len(x) >= 2:  # label-free: targets against backgrounds
+            scores = diagnostics.separation_diagnostics(model, x, test.background["x"], seed)
+            report.update({f"test_{key}": value for key, value in scores.items()})
     elif metrics.has_classes(target.get("label")):
         latent = latent_embedding(model, target["x"])
         report["test_latent_silhouette"] = metrics.silhouette(latent, target["label"])
@@ -60,7 +65,11 @@ def print_results(report, model):
     """Prints an `evaluate` report of `model` as JSON, then its `collapse_warnings` to stderr."""
     from tfvae.layers import LowRankNormal
 
+    from tfvae import diagnostics
+
     print(json.dumps(report, indent=2))
+    for line in diagnostics.separation_warnings(report):
+        print(f"warning: {line}", file=sys.stderr)
     low_rank = isinstance(getattr(model, "likelihood", None), LowRankNormal)
     for line in collapse_warnings(report, getattr(model, "salient_dim", None), getattr(model, "background_dim", None),
                                   low_rank):
