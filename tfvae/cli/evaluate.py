@@ -75,7 +75,7 @@ def run(args):
     keras.utils.set_random_seed(seed)
     progress.add(1)
     results = {"run": args.run_dir, "model": flags.model, "dataset": name, "seed": seed,
-               **report.evaluate(model, data.reference, data.test, seed)}
+               **report.evaluate(model, data.reference, data.test, seed, data.held_out_backgrounds())}
     progress.add(1)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "evaluation.json"), "w") as f:

@@ -13,7 +13,7 @@ IWAE_EXAMPLES = 1000
 LABEL_FREE_NOTE = "no labels: the label-based scores (silhouettes, k-means ARI and NMI) are skipped."
 
 
-def evaluate(model, train, test, seed=0):
+def evaluate(model, train, test, seed=0, backgrounds=None):
     """The run's test metrics (floats), for either model.
 
     Args:
@@ -22,6 +22,8 @@ def evaluate(model, train, test, seed=0):
             ground-truth background crops give the mean-crop baseline.
         test: `pipelines.ContrastiveData`, the test split.
         seed: int. Seed of the Monte-Carlo ELBO and IWAE bound.
+        backgrounds: optional array of held-out background examples for the
+            label-free diagnostics (default: the test split's backgrounds).
 
     Returns:
         Dict of floats (docs/user_guide.md, section 5, lists every key): the ELBO and
@@ -51,8 +53,9 @@ def evaluate(model, train, test, seed=0):
         )
         if "background" in target and train is not None:
             report["test_background_mse_of_mean_crop"] = metrics.mean_background_mse(train.target["background"], target["background"])
-        if len(test.background.get("x", ())) >= 2 and len(x) >= 2:  # label-free: targets against backgrounds
-            scores = diagnostics.separation_diagnostics(model, x, test.background["x"], seed)
+        backgrounds = test.background.get("x") if backgrounds is None else backgrounds
+        if backgrounds is not None and len(backgrounds) >= 2 and len(x) >= 2:  # label-free: targets against backgrounds
+            scores = diagnostics.separation_diagnostics(model, x, backgrounds, seed)
             report.update({f"test_{key}": value for key, value in scores.items()})
     elif metrics.has_classes(target.get("label")):
         latent = latent_embedding(model, target["x"])

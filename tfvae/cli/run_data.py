@@ -99,6 +99,16 @@ class RunData:
             return self.train_size
         return max(self.train_size, _size(self.backgrounds))
 
+    def held_out_backgrounds(self):
+        """Backgrounds no step trained on, for the label-free diagnostics: the test
+        split's, else the validation split's (your files have no test backgrounds);
+        None when there are none (a VAE's data)."""
+        for split in (self.test, self.validation):
+            held = split.background.get("x")
+            if held is not None and len(held):
+                return held
+        return None
+
     def labelled(self):
         """Whether the test targets have labels (the label-based scores need them)."""
         return "label" in self.test.target

@@ -333,7 +333,7 @@ def _train(args, out):
     run_folder.save_model(model, out)
     print(f"{PROG}: evaluating on the test split ({len(data.test.target['x'])} targets)", flush=True)
     metrics = {"model": args.model, "dataset": data.name, "epochs": args.epochs,
-               **report.evaluate(model, data.reference, data.test, args.seed)}
+               **report.evaluate(model, data.reference, data.test, args.seed, data.held_out_backgrounds())}
     run_folder.write_json(metrics, os.path.join(out, "metrics.json"))
     report.save_outputs(model, data.test, out)
     shutil.rmtree(os.path.join(out, BACKUP), ignore_errors=True)  # the run is complete: its checkpoints go
