@@ -194,3 +194,17 @@ def test_bad_likelihood_arguments():
         get_likelihood(Bernoulli((3, 2)), SHAPE)
     with pytest.raises(ValueError, match="event_shape"):
         Bernoulli((0, 3))
+
+
+def test_count_encoders_read_log1p_and_files_of_0_2_keep_raw_counts():
+    import tfvae
+    from tfvae.layers import NegativeBinomial, Poisson
+
+    counts = np.array([[0.0, 3.0, 1000.0]], "float32")
+    model = tfvae.VAE((3,), 2, likelihood="negative_binomial", network_kwargs={"hidden_units": (4,)}, seed=0)
+    np.testing.assert_allclose(model.encoder_input(counts), np.log1p(counts), rtol=1e-6)
+    assert model.likelihood.get_config()["log_inputs"] is True
+    old = {k: v for k, v in Poisson((3,)).get_config().items() if k != "log_inputs"}  # a 0.2 file's config
+    assert Poisson.from_config(old).log_inputs is False
+    np.testing.assert_array_equal(NegativeBinomial((3,), log_inputs=False).encoder_input(counts), counts)
+    assert NegativeBinomial.from_config(NegativeBinomial((3,)).get_config()).log_inputs is True

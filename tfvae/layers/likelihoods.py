@@ -36,6 +36,11 @@ class Likelihood(DistributionLayer):
     #: Whether foreground and background combine by addition (or compositing) in data space.
     layers_add = True
 
+    def encoder_input(self, x):
+        """What a model's encoders read of data `x` this likelihood scores: `x` itself
+        (count likelihoods: log1p of the counts)."""
+        return x
+
     def in_support(self, x):
         """Returns a boolean tensor, True where `x` is a value the likelihood can score."""
         return tf.math.is_finite(x) & (x >= self.bounds[0]) & (x <= self.bounds[1])
@@ -262,11 +267,36 @@ class CountLikelihood(Likelihood):
 
     Counts do not add as layers: a target-only program multiplies a gene's rate, and
     a cell's library size scales every gene, so `x_t - b + x_b` is no cell
-    (`layers_add` is False)."""
+    (`layers_add` is False).
+
+
+    Args:
+        event_shape: tuple of ints. Shape of one example.
+        log_inputs: bool. Encoders read log1p(x) instead of raw counts (as scVI's
+            do), so that a gene counted in thousands does not swamp the first
+            layer. Files of tfvae 0.2 fed raw counts and load with False.
+        **kwargs: passed to `keras.layers.Layer`.
+    """
 
     support = "non-negative integers (counts)"
     bounds = (0.0, np.inf)
     layers_add = False
+
+    def __init__(self, event_shape, log_inputs=True, **kwargs):
+        super().__init__(event_shape, **kwargs)
+        self.log_inputs = bool(log_inputs)
+
+    def encoder_input(self, x):
+        return tf.math.log1p(x) if self.log_inputs else x
+
+    def get_config(self):
+        return {**super().get_config(), "log_inputs": self.log_inputs}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.setdefault("log_inputs", False)  # a file of tfvae 0.2: its encoders read raw counts
+        return cls(**config)
 
     def in_support(self, x):
         return super().in_support(x) & tf.equal(x, tf.round(x))
@@ -294,7 +324,7 @@ class NegativeBinomial(CountLikelihood):
     Args:
         event_shape: tuple of ints. Shape of one example.
         initial_dispersion: float. Initial r (large r approaches a Poisson).
-        **kwargs: passed to `keras.layers.Layer`.
+        **kwargs: `log_inputs` (`CountLikelihood`) and `keras.layers.Layer` arguments.
     """
 
     def __init__(self, event_shape, initial_dispersion=10.0, **kwargs):

@@ -122,6 +122,12 @@ class LatentVariableModel(keras.Model):
         check_network_output(given, (latent_dim,), self.likelihood.params_size(), role)
         return given
 
+    def encoder_input(self, x):
+        """What the encoders read of a checked batch `x`: the likelihood's
+        `encoder_input` (log1p for count likelihoods, as scVI feeds its encoder;
+        `x` itself otherwise). The likelihood still scores `x`."""
+        return self.likelihood.encoder_input(x)
+
     def _likelihood(self, params, learn=True):
         """p(x | latents) of decoder parameters `(N, params_size)`. A `LowRankNormal`'s
         factor W learns as its `start` schedule says, and not at all with

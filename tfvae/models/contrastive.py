@@ -115,8 +115,8 @@ class ContrastiveVAE(LatentVariableModel):
         return self._posteriors(self._prepare(x, self.data_shape, self.likelihood), training)
 
     def _posteriors(self, x, training=False):
-        return (self.salient_posterior(self.salient_encoder(x, training=training)),
-                self.background_posterior(self.background_encoder(x, training=training)))
+        return (self.salient_posterior(self.salient_encoder(self.encoder_input(x), training=training)),
+                self.background_posterior(self.background_encoder(self.encoder_input(x), training=training)))
 
     def decode(self, s, z, training=False):
         """Returns p(x|s, z); pass `s = 0` for the background alone."""
@@ -157,7 +157,7 @@ class ContrastiveVAE(LatentVariableModel):
 
     def _background_terms(self, x, seed, training):
         """ELBO terms of background examples, decoded with s = 0 and no salient KL."""
-        q_z = self.background_posterior(self.background_encoder(x, training=training))
+        q_z = self.background_posterior(self.background_encoder(self.encoder_input(x), training=training))
         z = elbo_lib.sample_posterior(q_z, self.num_samples, seed)  # (S, B, d_z)
         rec = elbo_lib.expected_log_likelihood(x, z, lambda z_: self._decode_background(z_, training))
         kl_z = elbo_lib.kl_divergence(q_z, self.background_prior, z, self.analytic_kl)

@@ -37,7 +37,7 @@ class ForwardPass:
     @functools.cached_property
     def q_s_background(self):
         """q(s|x_b), the salient posterior of the background examples (one encoder pass)."""
-        return self.model.salient_posterior(self.model.salient_encoder(self.x_background, training=self.training))
+        return self.model.salient_posterior(self.model.salient_encoder(self.model.encoder_input(self.x_background), training=self.training))
 
     @functools.cached_property
     def s_background(self):
@@ -47,7 +47,7 @@ class ForwardPass:
 
     def salient_mean(self, x):
         """E[s|x] of a batch of inputs, `(N, d_s)`."""
-        return self.model.salient_posterior(self.model.salient_encoder(x, training=self.training)).mean()
+        return self.model.salient_posterior(self.model.salient_encoder(self.model.encoder_input(x), training=self.training)).mean()
 
     def decode(self, s, z):
         """p(x | s, z) of latents `(N, d_s)` and `(N, d_z)`."""

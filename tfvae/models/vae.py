@@ -77,7 +77,7 @@ class VAE(LatentVariableModel):
     def encode(self, x, training=False):
         """Returns the posterior q(z|x), a `tfd.Distribution` with batch `(B,)`, event `(k,)`."""
         x = self._prepare(x, self.data_shape, self.likelihood)
-        return self.posterior(self.encoder(x, training=training))
+        return self.posterior(self.encoder(self.encoder_input(x), training=training))
 
     def decode(self, z, training=False):
         """Returns the likelihood p(x|z), batch `(B,)`, event `input_shape`."""
@@ -90,7 +90,7 @@ class VAE(LatentVariableModel):
 
     def _elbo_terms(self, x, training=False, num_samples=None, seed=None):
         """Per-example `reconstruction`, `kl` and `elbo` (eq. 2.7) for a prepared batch."""
-        posterior = self.posterior(self.encoder(x, training=training))
+        posterior = self.posterior(self.encoder(self.encoder_input(x), training=training))
         return elbo_lib.elbo_terms(
             x,
             posterior,
@@ -142,14 +142,14 @@ class VAE(LatentVariableModel):
         """
 
         def bound(xb, s):
-            posterior = self.posterior(self.encoder(xb))
+            posterior = self.posterior(self.encoder(self.encoder_input(xb)))
             return elbo_lib.iwae_bound(xb, posterior, self.prior, self.decode, num_samples, self.noise_seed(s))
 
         return tf.convert_to_tensor(self._per_batch(x, batch_size, bound, seed, verbose))
 
     def reconstruct(self, x, batch_size=256, verbose=0):
         """Likelihood mean at the posterior mean, shaped like `x` (`verbose`: a progress bar)."""
-        mean = lambda xb, _: self.decode(self.posterior(self.encoder(xb)).mean()).mean()
+        mean = lambda xb, _: self.decode(self.posterior(self.encoder(self.encoder_input(xb))).mean()).mean()
         return tf.convert_to_tensor(self._per_batch(x, batch_size, mean, None, verbose))
 
     def sample(self, n, seed=None, mean=True):
@@ -169,7 +169,7 @@ class VAE(LatentVariableModel):
         z_spec = tf.TensorSpec((None, self.latent_dim), tf.float32)
 
         def encode(x):
-            q = self.posterior(self.encoder(x))
+            q = self.posterior(self.encoder(self.encoder_input(x)))
             return {"mean": q.mean(), "stddev": q.stddev()}
 
         return {
