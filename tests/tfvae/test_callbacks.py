@@ -180,3 +180,24 @@ def test_bad_data_models_and_arguments_raise(tmp_path):
         callbacks.standard_callbacks(vectors, tmp_path, np.zeros((4, 30)), labels=[0, 1, 2])
     kinds = {type(c).__name__ for c in callbacks.standard_callbacks(vectors, tmp_path, np.zeros((4, 30)))}
     assert kinds == {"TensorBoard", "KLWeightLogger", "LatentHistograms", "EmbeddingProjector"}  # no images of vectors
+
+
+def test_separation_diagnostics_write_the_label_free_scores(tmp_path):
+    from helpers import tiny_contrastive, toy_contrastive_data
+
+    target, background, _ = toy_contrastive_data(64)
+    model = tiny_contrastive()
+    callback = callbacks.SeparationDiagnostics(tmp_path, target[:32], background[:32], every_n_epochs=2)
+    callback.set_model(model)
+    callback.set_params({"epochs": 3})
+    for epoch in range(3):
+        callback.on_epoch_end(epoch)
+    callback.on_train_end()
+    assert [h["epoch"] for h in callback.history] == [0, 2]
+    from tfvae import diagnostics
+
+    assert callback.history[-1] == pytest.approx({"epoch": 2, **diagnostics.separation_diagnostics(
+        model, target[:32], background[:32])})  # the model is unchanged: the same scores
+    assert set(_read(tmp_path / "diagnostics")["diagnostics/salient_auc"][1]) == {0, 2}
+    with pytest.raises(ValueError, match="at least 2 targets"):
+        callbacks.SeparationDiagnostics(tmp_path, target[:1], background[:5])

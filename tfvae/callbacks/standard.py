@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from tfvae.callbacks.clusters import ClusterScores
+from tfvae.callbacks.diagnostics import SeparationDiagnostics
 from tfvae.callbacks.images import ImageSummaries
 from tfvae.callbacks.kl_weight import KLWeightLogger
 from tfvae.callbacks.latents import LatentHistograms
@@ -12,13 +13,14 @@ from tfvae.callbacks.summaries import as_examples
 from tfvae.callbacks.views import latent_view
 
 
-def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, num_images=8):
+def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, num_images=8, backgrounds=None):
     """Returns the TensorBoard callbacks that apply to `model` and `examples`.
 
     Keras's `TensorBoard` (every metric, i.e. every loss term, as `epoch_<name>` in
     `train/` and `validation/`, and `epoch_learning_rate`), `KLWeightLogger`,
     `LatentHistograms`, `EmbeddingProjector`, with labels of two or more classes
-    `ClusterScores`, and for image data `ImageSummaries` of the first `num_images`
+    `ClusterScores`, for a `ContrastiveVAE` given held-out `backgrounds`
+    `SeparationDiagnostics` (scores that need no labels), and for image data `ImageSummaries` of the first `num_images`
     examples. A KL warm-up is part of the model (`beta` as a `tfvae.schedules.Schedule`).
 
     Args:
@@ -30,6 +32,7 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
             `ClusterScores` scores the latents against.
         every_n_epochs: int. Frequency of the summaries of `examples`.
         num_images: int. Examples shown by `ImageSummaries`.
+        backgrounds: optional array of held-out background examples (ContrastiveVAE).
 
     Returns:
         List of `keras.callbacks.Callback`.
@@ -48,6 +51,8 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
     ]
     if labels is not None and len(np.unique(labels)) > 1:
         callbacks.append(ClusterScores(log_dir, examples, labels, every_n_epochs))
+    if backgrounds is not None and len(backgrounds) >= 2 and hasattr(model, "salient_gain"):
+        callbacks.append(SeparationDiagnostics(log_dir, examples, backgrounds, every_n_epochs))
     if examples.ndim == 4 and examples.shape[-1] in (1, 3, 4):
         callbacks.append(ImageSummaries(log_dir, examples[:num_images], every_n_epochs))
     return callbacks

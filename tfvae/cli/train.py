@@ -155,7 +155,10 @@ def _summaries(args, model, data, out):
 
     examples = data.validation.target["x"][:SUMMARY_EXAMPLES]
     labels = data.validation.target["label"][:SUMMARY_EXAMPLES] if data.labelled() else None
-    return callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every)
+    backgrounds = data.validation.background.get("x")
+    backgrounds = None if backgrounds is None else backgrounds[:SUMMARY_EXAMPLES]
+    return callbacks.standard_callbacks(model, os.path.join(out, "logs"), examples, labels, args.summary_every,
+                                        backgrounds=backgrounds)
 
 
 def _callbacks(args, model, data, out):
