@@ -19,6 +19,8 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     assert set(namespace["parts"]) == {"reconstruction", "background", "foreground", "background_layer"}
     assert namespace["model"].regularizers[0].term == "invariance"  # the defaults: the recommended recipe
+    assert {"salient_auc", "background_auc", "salient_units"} <= set(namespace["model"].diagnose(
+        namespace["test"].target["x"][:50], namespace["test"].background["x"][:50]))
     assert [r.term for r in namespace["custom"].regularizers] == ["wasserstein", "mmd_salient"]
     assert (tmp_path / "vae.keras").exists() and (tmp_path / "vae_savedmodel").is_dir()
 
