@@ -178,6 +178,7 @@ def main(argv=None):
     parser.add_argument("--runs", default="runs/draws", help="folder of the runs' metrics (reused when present)")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once, each in its own process")
     parser.add_argument("--out", default=None, help="write the report (markdown) here")
+    parser.add_argument("--notes", nargs="*", default=[], metavar="FILE.md", help="markdown added to the report verbatim")
     parser.add_argument("--one", nargs=3, metavar=("FAMILY", "ROW", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -194,6 +195,9 @@ def main(argv=None):
     results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
     command = "python benchmarks/draws.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     report = draws_report.markdown(results, args.families, args.rows, seeds(args.draws, args.count), command, args.draws)
+    for path in args.notes:
+        with open(path) as f:
+            report += "\n" + f.read()
     if args.out:
         with open(args.out, "w") as f:
             f.write(report)

@@ -63,11 +63,50 @@ def markdown(results, families, rows, seeds, command, draws):
                      f"{np.mean(step) * 1000:.1f} ms" if step else "–"]
             lines.append(f"| {ROW_NAMES[row]} | " + " | ".join(cells) + " |")
         lines += [""] + warning_lines(results, family, seeds, diagnostics) + [""]
+    if draws == "report":
+        lines += ["## The defaults against the goal", ""] + goal_lines(results, families, seeds, diagnostics)
     return "\n".join(lines) + "\n"
 
 
-def warning_lines(results, family, seeds, diagnostics):
-    """How often the defaults' label-free warning fires on failed and on good draws."""
+def _mean(results, family, row, seeds, key):
+    values = [results[(family, row, s)][key] for s in seeds
+              if (family, row, s) in results and key in results[(family, row, s)]]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def goal_lines(results, families, seeds, diagnostics):
+    """One row per family: each goal of the defaults, met or not, with its figures."""
+    verdict = lambda ok: "met" if ok else "**not met**"
+    out = ["| family | silhouette / ARI vs cPCA | vs plain (mean; worst draw) | vs ContrastiveVI (ARI; 2-d silhouette) "
+           "| background silhouette < 0.1 | warning recall / false alarms |", "|---|---|---|---|---|---|"]
+    for family in families:
+        m = lambda row, key: _mean(results, family, row, seeds, key)
+        ours = (m("defaults", "salient_silhouette"), m("defaults", "salient_ari"))
+        cpca = (m("cpca", "salient_silhouette"), m("cpca", "salient_ari"))
+        plain = (m("plain", "salient_silhouette"), m("plain", "salient_ari"))
+        gaps = [results[(family, "defaults", s)]["salient_silhouette"] - results[(family, "plain", s)]["salient_silhouette"]
+                for s in seeds if (family, "defaults", s) in results and (family, "plain", s) in results]
+        leak = [results[(family, "defaults", s)]["background_silhouette"] < 0.1 for s in seeds
+                if (family, "defaults", s) in results]
+        cells = [f"{ours[0]:.3f} / {ours[1]:.3f} vs {cpca[0]:.3f} / {cpca[1]:.3f}: "
+                 f"{verdict(ours[0] >= cpca[0] and ours[1] >= cpca[1])}",
+                 f"{ours[0]:.3f} / {ours[1]:.3f} vs {plain[0]:.3f} / {plain[1]:.3f}; worst {min(gaps, default=np.nan):+.3f}: "
+                 f"{verdict(ours[0] >= plain[0] and ours[1] >= plain[1] and min(gaps, default=-1) >= -0.1)}"]
+        if family == "counts":
+            cvi_ari, cvi_sil = m("cvi", "salient_ari"), m("cvi_small", "salient_silhouette")
+            cells.append(f"{ours[1]:.3f} vs {cvi_ari:.3f}; {ours[0]:.3f} vs {cvi_sil:.3f}: "
+                         f"{verdict(ours[1] >= cvi_ari and ours[0] >= cvi_sil)}")
+        else:
+            cells.append("–")
+        cells.append(f"{np.mean(leak):.0%}: {verdict(np.mean(leak) >= 0.95)}" if leak else "–")
+        recall, false_alarms = warning_rates(results, family, seeds, diagnostics)
+        cells.append(f"{recall:.0%} / {false_alarms:.0%}: {verdict(recall >= 0.8 and false_alarms <= 0.2)}")
+        out.append(f"| {family} | " + " | ".join(cells) + " |")
+    return out
+
+
+def _warned_and_failed(results, family, seeds, diagnostics):
+    """Per draw with the defaults and cPCA: whether the warning fired, whether it failed."""
     fired, failed = [], []
     for s in seeds:
         ours, cpca = results.get((family, "defaults", s)), results.get((family, "cpca", s))
@@ -75,9 +114,20 @@ def warning_lines(results, family, seeds, diagnostics):
             continue
         fired.append(bool(diagnostics.separation_warnings(ours)))
         failed.append(ours["salient_silhouette"] < cpca["salient_silhouette"] - FAILURE_MARGIN)
-    if not fired:
+    return np.asarray(fired, bool), np.asarray(failed, bool)
+
+
+def warning_rates(results, family, seeds, diagnostics):
+    """`(recall on failed draws, false-alarm rate on good ones)` of the warning."""
+    fired, failed = _warned_and_failed(results, family, seeds, diagnostics)
+    return (float((fired & failed).sum() / max(1, failed.sum())), float((fired & ~failed).sum() / max(1, (~failed).sum())))
+
+
+def warning_lines(results, family, seeds, diagnostics):
+    """How often the defaults' label-free warning fires on failed and on good draws."""
+    fired, failed = _warned_and_failed(results, family, seeds, diagnostics)
+    if not len(fired):
         return []
-    fired, failed = np.asarray(fired), np.asarray(failed)
     hits = int(np.sum(fired & failed))
     return [f"Label-free warning of the defaults (`tfvae.diagnostics.separation_warnings`) against failure (salient "
             f"silhouette more than {FAILURE_MARGIN} below contrastive PCA's): {int(failed.sum())} failed draws, "

@@ -98,13 +98,18 @@ def separation_diagnostics(model, target, background, seed=0, max_examples=MAX_E
     }
 
 
-def separation_warnings(diagnostics):
+def separation_warnings(diagnostics, empty_auc=EMPTY_AUC, leak_margin=LEAK_MARGIN):
     """One line of advice for each sign of failed separation in `diagnostics`
     (`separation_diagnostics`, keys with or without a prefix such as `test_`).
 
     Two signs: an empty salient space (no salient unit in use, or s tells targets
-    from backgrounds no better than an AUC of `EMPTY_AUC`), and target-only signal in
-    z (z tells them apart better than s, by more than `LEAK_MARGIN`).
+    from backgrounds no better than an AUC of `empty_auc`), and target-only signal in
+    z (z tells them apart better than s, by more than `leak_margin`).
+
+    Args:
+        diagnostics: dict of scores.
+        empty_auc: float. The salient AUC at or below which s is called empty.
+        leak_margin: float. How much better z may tell the sets apart than s.
 
     Returns:
         List of str, empty when neither sign shows.
@@ -114,11 +119,11 @@ def separation_warnings(diagnostics):
     lines = []
     if salient_auc is None:
         return lines
-    if units == 0 or salient_auc <= EMPTY_AUC:
+    if units == 0 or salient_auc <= empty_auc:
         lines.append(f"the salient space looks empty: s tells held-out targets from backgrounds at AUC "
                      f"{salient_auc:.2f} (0.5 is chance) with {units} unit(s) in use. Train longer, lower the "
                      "regularizers' weights, or check that the targets hold something the backgrounds lack.")
-    elif background_auc is not None and background_auc > salient_auc + LEAK_MARGIN:
+    elif background_auc is not None and background_auc > salient_auc + leak_margin:
         lines.append(f"target-only signal sits in the background latents: z tells targets from backgrounds at AUC "
                      f"{background_auc:.2f} against s's {salient_auc:.2f}. Raise salient_dim, or try a preset with "
                      "a penalty on z (mm_cvae).")
