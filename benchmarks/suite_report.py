@@ -34,6 +34,10 @@ DIAGNOSTICS = (
 )
 
 
+#: Values above which contrastive PCA works on the leading principal components.
+MAX_CPCA_VALUES = 1000
+
+
 def _flat(x, counts):
     x = x.reshape(len(x), -1).astype("float64")
     return np.log1p(x) if counts else x
@@ -43,15 +47,23 @@ def contrastive_pca(train, test, components, counts, seed, size):
     """cPCA (the `contrastive` package) of the test targets: fit on the training
     targets and backgrounds (`ContrastiveData`; log1p when `counts`), `components`
     components, alpha picked from 13 values in [0.1, 1000] by the training
-    silhouette (it sees the labels)."""
+    silhouette (it sees the labels). Inputs of more than 1,000 values are first
+    projected on the 1,000 leading principal components of the training data, as
+    the package does inside `fit` (whose `cpca_alpha` would then not take raw data)."""
     from contrastive import CPCA
+    from sklearn.decomposition import PCA
 
     from tfvae import metrics
 
     train_target, test_target = train.target, test.target
+    fg, bg = _flat(train_target["x"], counts), _flat(train.background["x"], counts)
+    reduce = lambda x: x
+    if fg.shape[1] > MAX_CPCA_VALUES:
+        pca = PCA(MAX_CPCA_VALUES, random_state=seed).fit(np.concatenate([fg, bg]))
+        reduce = pca.transform
     cpca = CPCA(n_components=components)
-    cpca.fit(_flat(train_target["x"], counts), _flat(train.background["x"], counts))
-    embed = lambda x, alpha: np.real(cpca.cpca_alpha(_flat(x, counts), alpha))
+    cpca.fit(reduce(fg), reduce(bg))
+    embed = lambda x, alpha: np.real(cpca.cpca_alpha(reduce(_flat(x, counts)), alpha))
     alpha = max(np.logspace(-1, 3, 13),
                 key=lambda a: metrics.silhouette(embed(train_target["x"], a), train_target["label"], seed=seed))
     embedding, labels = embed(test_target["x"][:size], alpha), test_target["label"][:size]
