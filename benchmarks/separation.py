@@ -6,7 +6,7 @@ figures in `RUNS/<setting>/<row>/seed<k>/metrics.json`, so an interrupted suite
 resumes where it stopped; the report is written from those files.
 
     pip install contrastive   # contrastive PCA (Abid et al. 2018), the reference
-    python benchmarks/separation.py --runs runs/suite --jobs 2 --out docs/separation_benchmark.md
+    python benchmarks/separation.py --runs runs/suite --jobs 2 --notes benchmarks/suite_notes.md --out docs/named_settings_benchmark.md
 """
 
 import argparse
