@@ -5,7 +5,8 @@ arguments (regularizers named by class, with their config). The recommended
 preset has no arguments: the constructor's defaults are the recommended recipe.
 The published methods keep tfvae's networks (`architecture="auto"`) and a Normal
 likelihood with a learned scale, and take their decoder form and penalty from
-the paper. `docs/separation_benchmark.md` compares them on one suite of settings.
+the paper. `docs/named_settings_benchmark.md` compares them on the six fixed settings;
+`docs/separation_benchmark.md` reports the defaults on fresh drawn settings.
 """
 
 import dataclasses
