@@ -195,6 +195,8 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=1, help="runs at once, each in its own process")
     parser.add_argument("--out", default=None, help="write the report (markdown) here")
     parser.add_argument("--notes", nargs="*", default=[], metavar="FILE.md", help="markdown added to the report verbatim")
+    parser.add_argument("--no-train", action="store_true",
+                        help="write the report from the runs present; train nothing (rows with missing draws say so)")
     parser.add_argument("--one", nargs=3, metavar=("FAMILY", "ROW", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -205,9 +207,10 @@ def main(argv=None):
         return
     todo = [(family, row, seed) for row in args.rows for family in args.families
             for seed in seeds(args.draws, args.count) if applies(family, row)]
-    jobs.run_missing(todo, lambda job: run_path(args.runs, *job), lambda job: [__file__, "--runs", args.runs, "--one",
-                                                                                 *map(str, job)],
-                     os.path.join(args.runs, "logs"), args.jobs)
+    if not args.no_train:
+        jobs.run_missing(todo, lambda job: run_path(args.runs, *job), lambda job: [__file__, "--runs", args.runs,
+                                                                                     "--one", *map(str, job)],
+                         os.path.join(args.runs, "logs"), args.jobs)
     results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
     command = "python benchmarks/draws.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     report = draws_report.markdown(results, args.families, args.rows, seeds(args.draws, args.count), command, args.draws)
