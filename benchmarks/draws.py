@@ -38,8 +38,7 @@ MODEL_ROWS = ("defaults", "plain", "abid_zou_2019", "mm_cvae", "contrastive_vi",
 PEER_ROWS = ("cvi", "cvi_small")  # scvi-tools ContrastiveVI: its defaults (10-d s), and at our salient size
 ROWS = (*MODEL_ROWS, "cpca", *PEER_ROWS)
 BATCH = 64
-EPOCHS = 12
-MIN_EPOCH_STEPS = 100
+EPOCHS = 12  # tfvae train's default --epochs
 TEST_EXAMPLES = 500
 SCVI_PYTHON = os.environ.get("SCVI_PYTHON", "/work/scvi-venv/bin/python")
 
@@ -74,7 +73,10 @@ def build(row, setting):
 
 
 def steps_per_epoch(setting):
-    """One pass over the larger training set, or `MIN_EPOCH_STEPS`, whichever is more."""
+    """One pass over the larger training set, or `tfvae train`'s `MIN_EPOCH_STEPS`,
+    whichever is more."""
+    from tfvae.cli.train import MIN_EPOCH_STEPS
+
     largest = max(len(setting.train.target["x"]), len(setting.train.background["x"]))
     return max(-(-largest // BATCH), MIN_EPOCH_STEPS)
 
@@ -211,16 +213,10 @@ def main(argv=None):
         jobs.run_missing(todo, lambda job: run_path(args.runs, *job), lambda job: [__file__, "--runs", args.runs,
                                                                                      "--one", *map(str, job)],
                          os.path.join(args.runs, "logs"), args.jobs)
-    results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
+    results = jobs.load_results(todo, lambda job: run_path(args.runs, *job))
     command = "python benchmarks/draws.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     report = draws_report.markdown(results, args.families, args.rows, seeds(args.draws, args.count), command, args.draws)
-    for path in args.notes:
-        with open(path) as f:
-            report += "\n" + f.read()
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report)
-    print(report)
+    jobs.publish(report, args.notes, args.out)
 
 
 if __name__ == "__main__":

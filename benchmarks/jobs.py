@@ -34,3 +34,20 @@ def run_missing(todo, path_of, command_of, log_dir, jobs):
 
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         list(pool.map(launch, missing))
+
+
+def load_results(todo, path_of):
+    """`{job: metrics}` of the jobs of `todo` whose metrics file exists."""
+    return {job: json.load(open(path_of(job))) for job in todo if os.path.exists(path_of(job))}
+
+
+def publish(report, notes, out):
+    """Appends each markdown file of `notes` to `report`, writes it to `out` (if
+    given) and prints it."""
+    for path in notes:
+        with open(path) as f:
+            report += "\n" + f.read()
+    if out:
+        with open(out, "w") as f:
+            f.write(report)
+    print(report)

@@ -119,16 +119,10 @@ def main(argv=None):
     todo = [(name, row, seed) for row in args.rows for name in args.settings for seed in args.seeds
             if not (row == "layered" and suite_settings.SETTINGS[name].source == "counts")]  # images only
     run_missing(args.runs, todo, args.jobs, args.steps)
-    results = {job: json.load(open(run_path(args.runs, *job))) for job in todo if os.path.exists(run_path(args.runs, *job))}
+    results = jobs.load_results(todo, lambda job: run_path(args.runs, *job))
     command = "python benchmarks/separation.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     report = suite_report.markdown(results, args.settings, args.rows, args.seeds, command, args.title)
-    if args.notes:
-        with open(args.notes) as f:
-            report += "\n" + f.read()
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report)
-    print(report)
+    jobs.publish(report, [args.notes] if args.notes else [], args.out)
 
 
 if __name__ == "__main__":

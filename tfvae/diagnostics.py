@@ -12,7 +12,10 @@ families (`pipelines.families`) and its precision and recall are reported on
 fresh draws in `docs/separation_benchmark.md`.
 """
 
+import warnings
+
 import numpy as np
+import tensorflow as tf
 
 # Both chosen on 60 development draws (vectors and counts, seeds 0-29) by
 # `benchmarks/calibrate_warning.py`: the most failures caught at no more than 20%
@@ -82,24 +85,69 @@ def separation_diagnostics(model, target, background, seed=0, max_examples=MAX_E
         Dict of floats: `salient_auc` and `background_auc` (`group_auc` of the
         posterior means E[s|x] and E[z|x]); `salient_units` and
         `background_units` (`tfvae.metrics.active_units` on the targets);
-        `salient_gain` and `salient_gain_background`, the mean per example of
-        `ContrastiveVAE.salient_gain` (nats) on targets and on backgrounds.
+        `salient_gain` and `salient_gain_background`, the mean per example of the
+        gain of `latents_and_gain` (nats) on targets and on backgrounds.
     """
     from tfvae import metrics
 
     rng = np.random.default_rng(seed)
     pick = lambda x: x if len(x) <= max_examples else x[np.sort(rng.choice(len(x), max_examples, replace=False))]
-    target, background = pick(target), pick(background)
-    s_t, s_b = model.salient_embedding(target), model.salient_embedding(background)
-    z_t, z_b = model.background_embedding(target), model.background_embedding(background)
+    s_t, z_t, gain_t = latents_and_gain(model, pick(target))
+    s_b, z_b, gain_b = latents_and_gain(model, pick(background))
     return {
         "salient_auc": group_auc(s_t, s_b, seed),
         "background_auc": group_auc(z_t, z_b, seed),
         "salient_units": metrics.active_units(s_t),
         "background_units": metrics.active_units(z_t),
-        "salient_gain": float(np.mean(model.salient_gain(target))),
-        "salient_gain_background": float(np.mean(model.salient_gain(background))),
+        "salient_gain": float(np.mean(gain_t)),
+        "salient_gain_background": float(np.mean(gain_b)),
     }
+
+
+def latents_and_gain(model, x, batch_size=256):
+    """E[s|x], E[z|x] and what s adds to each example's fit, from one encoder pass
+    per batch.
+
+    The gain is log p(x | E[s|x], E[z|x]) - log p(x | 0, E[z|x]) in nats: large on
+    targets whose foreground s explains, near 0 on backgrounds and where the
+    salient space is empty.
+
+    Args:
+        model: a `tfvae.ContrastiveVAE`.
+        x: array `(N, *input_shape)`.
+        batch_size: int. Examples encoded at a time.
+
+    Returns:
+        numpy arrays `(N, salient_dim)`, `(N, background_dim)` and `(N,)`.
+    """
+    parts = []
+    for start in range(0, len(x), batch_size):
+        batch = x[start : start + batch_size]
+        q_s, q_z = model.encode(batch)  # checks the batch
+        s, z = q_s.mean(), q_z.mean()
+        batch = tf.cast(batch, tf.float32)
+        gain = model.decode(s, z).log_prob(batch) - model.decode(tf.zeros_like(s), z).log_prob(batch)  # (B,)
+        parts.append((s.numpy(), z.numpy(), gain.numpy()))
+    return tuple(np.concatenate(column) for column in zip(*parts))
+
+
+def diagnose(model, target, background, seed=0):
+    """`separation_diagnostics`, warning (`UserWarning`, one line each) of an empty
+    salient space or target-only signal in z (`separation_warnings`).
+
+    Args:
+        model: a trained `tfvae.ContrastiveVAE`.
+        target: array `(N, *input_shape)` of held-out targets.
+        background: array `(M, *input_shape)` of held-out backgrounds.
+        seed: int. Seed of the subsample and of the classifier's folds.
+
+    Returns:
+        The dict of scores.
+    """
+    scores = separation_diagnostics(model, target, background, seed)
+    for line in separation_warnings(scores):
+        warnings.warn(line, UserWarning, stacklevel=3)
+    return scores
 
 
 def separation_warnings(diagnostics, empty_auc=EMPTY_AUC, leak_margin=LEAK_MARGIN):

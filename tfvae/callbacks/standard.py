@@ -51,7 +51,7 @@ def standard_callbacks(model, log_dir, examples, labels=None, every_n_epochs=1, 
     ]
     if labels is not None and len(np.unique(labels)) > 1:
         callbacks.append(ClusterScores(log_dir, examples, labels, every_n_epochs))
-    if backgrounds is not None and len(backgrounds) >= 2 and hasattr(model, "salient_gain"):
+    if backgrounds is not None and len(backgrounds) >= 2 and hasattr(model, "salient_embedding"):
         callbacks.append(SeparationDiagnostics(log_dir, examples, backgrounds, every_n_epochs))
     if examples.ndim == 4 and examples.shape[-1] in (1, 3, 4):
         callbacks.append(ImageSummaries(log_dir, examples[:num_images], every_n_epochs))

@@ -66,9 +66,8 @@ def evaluate(model, train, test, seed=0, backgrounds=None):
 
 def print_results(report, model):
     """Prints an `evaluate` report of `model` as JSON, then its `collapse_warnings` to stderr."""
-    from tfvae.layers import LowRankNormal
-
     from tfvae import diagnostics
+    from tfvae.layers import LowRankNormal
 
     print(json.dumps(report, indent=2))
     for line in diagnostics.separation_warnings(report):

@@ -269,7 +269,6 @@ class CountLikelihood(Likelihood):
     a cell's library size scales every gene, so `x_t - b + x_b` is no cell
     (`layers_add` is False).
 
-
     Args:
         event_shape: tuple of ints. Shape of one example.
         log_inputs: bool. Encoders read log1p(x) instead of raw counts (as scVI's

@@ -207,39 +207,12 @@ class ContrastiveVAE(LatentVariableModel):
         """Posterior means of z, a numpy array `(N, background_dim)`."""
         return self._per_batch(x, batch_size, lambda xb, _: self._posteriors(xb)[1].mean(), None, verbose)
 
-    def salient_gain(self, x, batch_size=256, verbose=0):
-        """What s adds to each example's fit: log p(x | E[s|x], E[z|x]) - log p(x | 0, E[z|x]),
-        a numpy array `(N,)` of nats. Large on targets whose foreground s explains,
-        near 0 on backgrounds and where the salient space is empty."""
-
-        def gain(xb, _):
-            q_s, q_z = self._posteriors(xb)
-            with_s = self.decode(q_s.mean(), q_z.mean()).log_prob(xb)
-            return with_s - self._decode_background(q_z.mean(), learn=False).log_prob(xb)
-
-        return self._per_batch(x, batch_size, gain, None, verbose)
-
     def diagnose(self, target, background, seed=0):
-        """Label-free scores of the separation on held-out targets and backgrounds
-        (`tfvae.diagnostics.separation_diagnostics`); warns (`UserWarning`, one line
-        each) of an empty salient space or target-only signal in z.
-
-        Args:
-            target: array `(N, *input_shape)` of held-out targets.
-            background: array `(M, *input_shape)` of held-out backgrounds.
-            seed: int. Seed of the subsample and of the classifier's folds.
-
-        Returns:
-            The dict of scores.
-        """
-        import warnings
-
+        """Label-free scores of the separation on held-out targets and backgrounds,
+        with a `UserWarning` for each sign of failure (`tfvae.diagnostics.diagnose`)."""
         from tfvae import diagnostics
 
-        scores = diagnostics.separation_diagnostics(self, target, background, seed)
-        for line in diagnostics.separation_warnings(scores):
-            warnings.warn(line, UserWarning, stacklevel=2)
-        return scores
+        return diagnostics.diagnose(self, target, background, seed)
 
     def separate(self, x, batch_size=256, verbose=0):
         """Splits target examples into layers shaped like `x`: a dict of numpy arrays
